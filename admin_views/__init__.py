@@ -1,0 +1,109 @@
+"""Wire the web side: login, CSRF, languages, request hooks and the admin grids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template, request, session
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import Babel
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+import rules
+from models import db
+from rules import i18n
+
+HERE = Path(__file__).resolve().parent
+
+
+def select_locale() -> str:
+    """Per person (navbar choice), then this browser's session, then config."""
+    if current_user and current_user.is_authenticated and current_user.staff.locale:
+        return current_user.staff.locale
+    return session.get("locale") or rules.settings().app.default_locale
+
+
+def _before_request() -> None:
+    db.connect(reuse_if_open=True)
+    g.actor = current_user.actor() if current_user.is_authenticated else None
+    rules.set_actor(g.actor)
+    i18n.locale.set(select_locale())
+
+
+def _teardown(_exc: Any) -> None:
+    rules.set_actor(None)  # a thread reused for the next request starts with nobody acting
+    if not db.is_closed():
+        db.close()
+
+
+def init_web(app: Flask, settings: Any) -> None:
+    """Attach every web component to `app`."""
+    from admin_views.auth import bp as auth_bp
+    from admin_views.auth import login_manager
+    from admin_views.home import HomeView
+    from admin_views.registry import add_views
+
+    CSRFProtect(app)
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: settings.app.timezone,
+        default_translation_directories=str(HERE / "translations"),
+    )
+    login_manager.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.before_request(_before_request)
+    app.teardown_request(_teardown)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return render_template("errors/csrf.html", reason=exc.description), 400
+
+    @app.errorhandler(403)
+    def forbidden(_exc: Any) -> Any:
+        return render_template("errors/403.html"), 403
+
+    app.add_template_filter(localtime)
+
+    @app.context_processor
+    def layout_globals() -> dict[str, Any]:
+        return {
+            "company": settings.company,
+            "current_locale": select_locale(),
+            "role_label": role_label,
+            "request_path": request.full_path,
+        }
+
+    admin = Admin(
+        app,
+        name=settings.company.name,
+        url="/admin",
+        endpoint="admin",
+        index_view=HomeView(url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
+    )
+    add_views(admin)
+
+    @app.route("/")
+    def root() -> Any:
+        from flask import redirect, url_for
+
+        return redirect(url_for("admin.index"))
+
+
+def localtime(value: Any) -> str:
+    """A stored UTC time shown in the configured zone."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def role_label(role: str) -> str:
+    """The configured label of a role in the current language."""
+    label = rules.settings().roles.get(role)
+    if label is None:
+        return role
+    return label.zh_CN if i18n.locale.get() == "zh_CN" else label.en

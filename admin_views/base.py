@@ -1,0 +1,274 @@
+"""GuardedModelView: the one base view. Every grid inherits login, role, row scope and rules.
+
+Closes the holes of stock Flask-Admin's peewee views (DESIGN.md, "Admin views"):
+get_one / delete / actions / inline edit all go through the scoped query, `can_*` are per-role
+properties, writes surface RuleViolation as field messages, and list pages join their foreign
+keys (no N+1) and count on the bare table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.form import BaseForm
+from flask_admin.model import typefmt
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from peewee import JOIN, AutoField, fn
+from wtforms import HiddenField
+
+from admin_views import localtime
+from admin_views.export import ExportMixin
+from admin_views.search import SearchMixin
+from models.audit import AuditLog
+from rules import RuleViolation, settings
+from rules.permissions import may
+from rules.scope import visible
+
+
+class GuardedConverter(CustomModelConverter):
+    """Convert AutoField to a hidden field so a new inline row does not fail validation."""
+
+    def __init__(self, view: Any, additional: dict | None = None):
+        super().__init__(view, additional)
+        self.converters[AutoField] = self.handle_auto
+
+    def handle_auto(self, model: Any, field: Any, **kwargs: Any) -> Any:
+        return field.name, HiddenField(**{k: v for k, v in kwargs.items() if k != "validators"})
+
+
+class GuardedModelView(SearchMixin, ExportMixin, ModelView):
+    """Base for every grid: guarded, scoped, rules-checked, exportable."""
+
+    form_base_class = BaseForm  # CSRF is global (Flask-WTF CSRFProtect covers every POST)
+    model_form_converter = GuardedConverter
+    list_template = "grid/list.html"
+    details_template = "grid/details.html"
+    edit_template = "grid/edit.html"
+    create_template = "grid/create.html"
+    can_view_details = True
+    can_set_page_size = True
+    page_size_options = (20, 50, 100, 200)
+    export_types = ["csv", "xlsx"]
+    column_display_pk = False
+    form_excluded_columns = ("created_at", "updated_at")
+    column_exclude_list = ("version",)
+    column_details_exclude_list = ("version",)
+    column_export_exclude_list = ("version",)
+    # Foreign keys shown in the grid: joined in get_query so a page costs two queries.
+    column_joins: tuple[str, ...] = ()
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        datetime: lambda view, value, name: localtime(value),
+    }
+
+    def __init__(self, model: Any, *args: Any, **kwargs: Any):
+        super().__init__(model, *args, **kwargs)
+        self.page_size = settings().app.page_size
+
+    # -- who may do what -------------------------------------------------------------------
+    @property
+    def model_key(self) -> str:
+        return self.model.model_key()
+
+    def allowed(self, permission: str) -> bool:
+        actor = g.get("actor")
+        return actor is not None and may(actor, self.model_key, permission)
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self.allowed("create")
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self.allowed("edit")
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self.allowed("delete")
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return self.allowed("export")
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and self.allowed("view")
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    # -- the one scoped query ----------------------------------------------------------------
+    def scoped(self, query: Any) -> Any:
+        """Narrow any query on this model to the rows the current actor may see."""
+        return visible(query, self.model, g.actor)
+
+    def get_query(self) -> Any:
+        """Scoped rows with the displayed foreign keys joined (no N+1 on the list page)."""
+        selects, joins = [self.model], []
+        for name in self.column_joins:
+            fk = getattr(self.model, name)
+            alias = fk.rel_model.alias(f"j_{name}")
+            selects.append(alias)
+            joins.append((alias, fk, name))
+        query = self.model.select(*selects)
+        for alias, fk, name in joins:
+            query = query.join_from(
+                self.model, alias, JOIN.LEFT_OUTER, on=(fk == alias.id), attr=name
+            )
+        return self.scoped(query)
+
+    def get_count_query(self) -> Any:
+        """Count on the bare table: a joined count defeats SQLite's fast count."""
+        return self.scoped(self.model.select(fn.COUNT(self.model._meta.primary_key)))
+
+    def get_one(self, id: Any) -> Any:
+        """Fetch one row through the scoped query; None when it is outside the actor's scope."""
+        try:
+            pk = self.model._meta.primary_key.adapt(id)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().where(self.model._meta.primary_key == pk).first()
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Search, filter, count and page the scoped query."""
+        query, count_query = self.get_query(), self.get_count_query()
+        query, count_query = self.apply_search(query, count_query, search)
+        for flt, _name, value in filters or ():
+            f = self._filters[flt]
+            query = f.apply(query, f.clean(value))
+            count_query = f.apply(count_query, f.clean(value))
+        count = None if self.simple_list_pager else count_query.scalar()
+        order = (
+            [(self._sortable_columns[sort_column], sort_desc)]
+            if sort_column
+            else (self._get_default_order())
+        )
+        if order:
+            query, _joins = self._order_by(query, set(), order)
+        page_size = self.page_size if page_size is None else page_size
+        if page_size:
+            query = query.limit(page_size)
+            if page:
+                query = query.offset(page * page_size)
+        return count, (list(query) if execute else query)
+
+    # -- writes: rules errors become field messages --------------------------------------------
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        form_class.version = HiddenField()
+        return form_class
+
+    def _show_violation(self, exc: RuleViolation, form: Any = None) -> None:
+        for name, messages in exc.errors.items():
+            field = getattr(form, name, None) if form is not None else None
+            if field is not None and hasattr(field, "errors") and name != "version":
+                field.errors = [*list(field.errors or []), *messages]
+            else:
+                label = "" if name == "__all__" else f"{self.get_column_name(name)}: "
+                for message in messages:
+                    flash(label + message, "error")
+
+    def create_model(self, form: Any) -> Any:
+        model = self.model()
+        try:
+            form.populate_obj(model)
+            model.version = 1
+            self.on_model_change(form, model, True)
+            model.save(force_insert=False)
+        except RuleViolation as exc:
+            self._show_violation(exc, form)
+            return False
+        self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form: Any, model: Any) -> bool:
+        loaded = model.version
+        try:
+            form.populate_obj(model)
+            submitted = getattr(getattr(form, "version", None), "data", None)
+            model.version = int(submitted) if submitted else loaded
+            self.on_model_change(form, model, False)
+            model.save()
+        except (RuleViolation, ValueError) as exc:
+            if isinstance(exc, ValueError):
+                exc = RuleViolation({"version": [str(exc)]})
+            self._show_violation(exc, form)
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
+    def delete_model(self, model: Any) -> bool:
+        try:
+            self.on_model_delete(model)
+            model.delete_instance()
+        except RuleViolation as exc:
+            self._show_violation(exc)
+            return False
+        self.after_model_delete(model)
+        return True
+
+    def ajax_update(self) -> Any:
+        """Inline edit: only for roles that may edit; the row is fetched through the scope."""
+        if not self.can_edit:
+            return _("You may not edit this record."), 403
+        return super().ajax_update()
+
+    # -- actions ------------------------------------------------------------------------------
+    def selected(self, ids: list[str]) -> list[Any]:
+        """The selected rows that the actor may see (others are silently not there)."""
+        pk = self.model._meta.primary_key
+        return list(self.scoped(self.model.select()).where(pk.in_(ids)))
+
+    def run_per_row(self, ids: list[str], verb: Any, done_message: str) -> None:
+        """Apply `verb(row)` to each selected row; flash one result line per refusal."""
+        ok, refused = 0, []
+        for row in self.selected(ids):
+            try:
+                verb(row)
+                ok += 1
+            except RuleViolation as exc:
+                refused.append(f"{row}: {exc.message()}")
+        missing = len(set(ids)) - ok - len(refused)
+        flash(
+            ngettext(
+                done_message + " %(num)d record.", done_message + " %(num)d records.", ok, num=ok
+            ),
+            "success" if ok else "info",
+        )
+        for line in refused[:50]:
+            flash(line, "error")
+        if missing > 0:
+            flash(_("%(num)d selected records are not visible to you.", num=missing), "error")
+
+    @action(
+        "delete",
+        lazy_gettext("Delete"),
+        lazy_gettext("Are you sure you want to delete selected records?"),
+    )
+    def action_delete(self, ids: list[str]) -> None:
+        if not self.can_delete:
+            abort(403)
+        self.run_per_row(ids, lambda row: row.delete_instance(), _("Deleted"))
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete":
+            return self.can_delete
+        return super().is_action_allowed(name)
+
+    # -- details: each record shows its history -------------------------------------------
+    def history(self, record: Any) -> list[AuditLog]:
+        return AuditLog.history(self.model_key, record.get_id())
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["history"] = self.history(kwargs["model"])
+        return super().render(template, **kwargs)

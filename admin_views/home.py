@@ -1,0 +1,50 @@
+"""The home page: each role lands on its own work, never on a public index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+
+from models.audit import AuditLog
+
+
+class HomeView(AdminIndexView):
+    """Closed to anonymous users; shows the grids this person works in and their recent changes."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    def work_cards(self) -> list[dict[str, Any]]:
+        """One card per grid the person may open, with how many rows they can see."""
+        cards = []
+        for view in self.admin._views:
+            if view is self or not hasattr(view, "get_count_query") or not view.is_accessible():
+                continue
+            cards.append(
+                {
+                    "name": view.name,
+                    "category": view.category,
+                    "url": url_for(f"{view.endpoint}.index_view"),
+                    "count": view.get_count_query().scalar(),
+                    "can_create": view.can_create,
+                }
+            )
+        return cards
+
+    @expose("/")
+    def index(self) -> Any:
+        recent = (
+            AuditLog.select()
+            .where(AuditLog.actor_id == g.actor.id)
+            .order_by(AuditLog.at.desc())
+            .limit(10)
+        )
+        return self.render(
+            "home.html", staff=current_user.staff, cards=self.work_cards(), recent=list(recent)
+        )

@@ -1,0 +1,43 @@
+"""Grid search that uses indexes: digits search prefix columns by range, text searches contain."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any
+
+
+def prefix_range(field: Any, prefix: str) -> Any:
+    """`field` starts with `prefix`, as a range both SQLite and PostgreSQL answer from an index."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return (field >= prefix) & (field < upper)
+
+
+class SearchMixin:
+    """Search terms are ANDed; each term ORs over the searchable columns.
+
+    `column_search_prefix` names indexed columns (a phone, a code) searched by prefix when the
+    term looks like one (digits, or letters and digits without spaces); those terms never fall
+    back to a full-table `LIKE '%term%'`.
+    """
+
+    column_search_prefix: tuple[str, ...] = ()
+
+    def _term_clause(self, term: str) -> Any:
+        prefix_fields = [getattr(self.model, n) for n in self.column_search_prefix]
+        looks_like_code = term.replace("-", "").isalnum() and any(c.isdigit() for c in term)
+        if prefix_fields and (looks_like_code or not self._search_fields):
+            return reduce(or_, [prefix_range(f, term.replace("-", "")) for f in prefix_fields])
+        return reduce(or_, [f.contains(term) for f in self._search_fields])
+
+    def apply_search(self, query: Any, count_query: Any, search: str | None) -> tuple[Any, Any]:
+        if not search or not (self._search_fields or self.column_search_prefix):
+            return query, count_query
+        for term in search.split():
+            clause = self._term_clause(term)
+            query, count_query = query.where(clause), count_query.where(clause)
+        return query, count_query
+
+    def init_search(self) -> bool:
+        super().init_search()
+        return bool(self._search_fields or self.column_search_prefix)

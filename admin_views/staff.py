@@ -1,0 +1,113 @@
+"""Staff and locations grids (owner only by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import PasswordField, SelectField
+from wtforms.validators import Length, Optional
+
+from admin_views.base import GuardedModelView
+from admin_views.fields import SpaceSeparatedField
+from rules import settings
+
+HIDDEN = ("password_hash", "version", "failed_logins")
+
+
+def _roles_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
+    from admin_views import role_label
+
+    return Markup(" ").join(
+        Markup('<span class="badge badge-secondary">{}</span>').format(escape(role_label(r)))
+        for r in model.role_set
+    )
+
+
+class StaffView(GuardedModelView):
+    column_list = (
+        "username",
+        "display_name",
+        "roles",
+        "store",
+        "phone",
+        "active",
+        "locale",
+        "locked_until",
+        "last_login_at",
+    )
+    column_joins = ("store",)
+    column_exclude_list = HIDDEN
+    column_details_exclude_list = HIDDEN
+    column_export_exclude_list = HIDDEN
+    column_searchable_list = ("username", "display_name")
+    column_filters = ("active",)
+    column_editable_list = ("display_name", "active")
+    column_default_sort = "username"
+    column_formatters = {"roles": _roles_formatter}
+    column_labels = {
+        "username": _l("Username"),
+        "display_name": _l("Name"),
+        "roles": _l("Roles"),
+        "store": _l("Store"),
+        "phone": _l("Phone"),
+        "active": _l("Active"),
+        "locale": _l("Language"),
+        "locked_until": _l("Locked until"),
+        "last_login_at": _l("Last login"),
+    }
+    form_columns = (
+        "username",
+        "display_name",
+        "roles",
+        "store",
+        "phone",
+        "active",
+        "locale",
+        "new_password",
+    )
+    form_overrides = {"roles": SpaceSeparatedField, "locale": SelectField}
+    form_args = {"locale": {"choices": [("", "—"), ("zh_CN", "简体中文"), ("en", "English")]}}
+    form_extra_fields = {
+        "new_password": PasswordField(
+            _l("New password"), validators=[Optional(), Length(min=8, max=128)]
+        ),
+    }
+
+    def _role_choices(self, form: Any) -> Any:
+        from admin_views import role_label
+
+        form.roles.choices = [(k, role_label(k)) for k in settings().roles]
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._role_choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._role_choices(super().edit_form(obj))
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if form.new_password.data:
+            model.set_password(form.new_password.data)
+
+
+class LocationView(GuardedModelView):
+    column_list = ("code", "name", "kind", "address", "phone", "active")
+    column_searchable_list = ("name", "address")
+    column_search_prefix = ("code",)
+    column_filters = ("kind", "active")
+    column_editable_list = ("name", "address", "phone", "active")
+    column_default_sort = "code"
+    column_choices = {"kind": [("warehouse", _l("Warehouse")), ("store", _l("Store"))]}
+    column_labels = {
+        "code": _l("Code"),
+        "name": _l("Name"),
+        "kind": _l("Kind"),
+        "address": _l("Address"),
+        "phone": _l("Phone"),
+        "active": _l("Active"),
+    }
+    form_columns = ("code", "name", "kind", "address", "phone", "active")
+    form_overrides = {"kind": SelectField}
+    form_args = {"kind": {"choices": [("warehouse", _l("Warehouse")), ("store", _l("Store"))]}}

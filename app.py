@@ -1,0 +1,153 @@
+"""MingCRM: create_app() and the command line (flask --app app COMMAND)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+import rules
+from models import MODELS, db
+from models.db import open_database
+from rules.config import PROJECT_DIR, ConfigError, load_settings
+
+INSTANCE_DIR = PROJECT_DIR / "instance"
+
+
+def _secret_key() -> str:
+    """MINGCRM_SECRET_KEY, else a key generated once into instance/secret_key."""
+    if os.environ.get("MINGCRM_SECRET_KEY"):
+        return os.environ["MINGCRM_SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _cli_command() -> str | None:
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    return args[1] if len(args) > 1 and Path(sys.argv[0]).name == "flask" else None
+
+
+def load(config_path: str | Path | None = None, overrides: dict | None = None):
+    """Validate the config against the real models and jobs, and install it for the rules."""
+    from tasks import JOBS
+
+    path = config_path or os.environ.get("MINGCRM_CONFIG") or None
+    settings = load_settings(path, overrides, models=MODELS, jobs=set(JOBS))
+    rules.configure(settings)
+    return settings
+
+
+def create_app(config_path: str | Path | None = None, overrides: dict | None = None) -> Flask:
+    """Build the web app from a config file (default config.toml); raise ConfigError if bad."""
+    from_cli = config_path is None and overrides is None and _cli_command() is not None
+    if from_cli and _cli_command() == "check-config":
+        app = Flask(__name__)  # a broken config must still be checkable
+        app.cli.add_command(check_config)
+        return app
+    try:
+        settings = load(config_path, overrides)
+    except ConfigError as exc:
+        if not from_cli:
+            raise
+        click.secho("\n".join([f"{exc.source}:", *exc.errors]), fg="red", err=True)
+        sys.exit(1)
+    open_database(settings.database.url)
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_DIR / "admin_views" / "templates"),
+    )
+    app.config.update(
+        SECRET_KEY=_secret_key(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.security.session_hours),
+        WTF_CSRF_TIME_LIMIT=None,
+        MINGCRM=settings,
+    )
+    from admin_views import init_web
+    from tasks import configure_queue
+
+    configure_queue(settings)
+    init_web(app, settings)
+    for command in (check_config, migrate_command, seed_demo, run_job, serve):
+        app.cli.add_command(command)
+    return app
+
+
+@click.command("check-config")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def check_config(path: str | None) -> None:
+    """Validate a config file (default: $MINGCRM_CONFIG or config.toml); print OK or errors."""
+    try:
+        load(path)
+    except ConfigError as exc:
+        click.echo("\n".join([f"{exc.source}:", *exc.errors]))
+        sys.exit(1)
+    click.echo("OK")
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the database schema in place."""
+    from models.migrations import LATEST, migrate
+
+    applied = migrate()
+    click.echo(f"schema at version {LATEST}" + (f" (applied {applied})" if applied else ""))
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no staff yet.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo company (idempotent): one login per role, stores, products, customers."""
+    from models import Staff
+    from models.demo import seed
+
+    with rules.acting_as(rules.SYSTEM), db.connection_context():
+        if if_empty and Staff.select().exists():
+            click.echo("database already has data; demo not loaded")
+            return
+        counts = seed()
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@click.command("run-job")
+@click.argument("name")
+@click.option("--now", "now", default=None, help="Run as if the clock read this ISO time.")
+def run_job(name: str, now: str | None) -> None:
+    """Run one periodic job once, now or at a given clock."""
+    from tasks import JOBS
+
+    if name not in JOBS:
+        raise click.BadParameter(f"no job {name!r}; jobs: {', '.join(sorted(JOBS))}")
+    when = datetime.fromisoformat(now) if now else None
+    click.echo(JOBS[name].run(when))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-consumer", is_flag=True, help="Serve only; run huey_consumer separately.")
+def serve(host: str, port: int, no_consumer: bool) -> None:
+    """Serve the web app with an in-process job consumer (the `make run` form)."""
+    from flask import current_app
+
+    from tasks import start_consumer
+
+    consumer: Any = None if no_consumer else start_consumer()
+    try:
+        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)

@@ -1,0 +1,65 @@
+"""Staff, their roles, and the places they work (HQ warehouse, stores)."""
+
+from __future__ import annotations
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.base import BaseModel
+
+LOCATION_KINDS = (("warehouse", "Warehouse"), ("store", "Store"))
+
+
+class Location(BaseModel):
+    """A stock-holding place: the HQ warehouse or a store (专卖店)."""
+
+    code = CharField(max_length=20, unique=True)
+    name = CharField(max_length=80)
+    kind = CharField(max_length=10, default="store")
+    address = CharField(max_length=200, default="")
+    phone = CharField(max_length=40, default="")
+    active = BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(BaseModel):
+    """A person who logs in. Roles are space-separated role keys from config [roles]."""
+
+    username = CharField(max_length=40, unique=True)
+    display_name = CharField(max_length=80)
+    password_hash = CharField(max_length=256, default="")
+    roles = CharField(max_length=200, default="")
+    store = ForeignKeyField(Location, null=True, backref="staff", on_delete="RESTRICT")
+    active = BooleanField(default=True)
+    locale = CharField(max_length=10, default="")
+    phone = CharField(max_length=20, default="")
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    last_login_at = DateTimeField(null=True)
+
+    class Meta:
+        audit_redact = {"password_hash"}
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset((self.roles or "").split())
+
+    def set_roles(self, roles: list[str] | set[str]) -> None:
+        self.roles = " ".join(sorted(set(roles)))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def with_role(cls, role: str):
+        """Active staff holding `role`."""
+        padded = " " + cls.roles.concat(" ")
+        return cls.select().where(cls.active & (padded.contains(f" {role} ")))

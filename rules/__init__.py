@@ -1,0 +1,140 @@
+"""The one rules path: every write (form, grid, action, import, job, CLI) goes through `enforce`.
+
+`rules/` never imports Flask or WTForms: the acting user is a contextvar set by whoever
+starts the work.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.config import Settings
+
+
+class RuleViolation(Exception):
+    """A write refused by a rule. `errors` maps field name (or "__all__") to messages."""
+
+    def __init__(self, errors: dict[str, list[str]] | str):
+        if isinstance(errors, str):
+            errors = {"__all__": [errors]}
+        self.errors = {k: list(v) for k, v in errors.items() if v}
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        """One line for a flash or a CLI: 'field: msg; other: msg'."""
+        parts = []
+        for name, msgs in self.errors.items():
+            prefix = "" if name == "__all__" else f"{name}: "
+            parts.extend(prefix + m for m in msgs)
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing: a staff member, or SYSTEM for scheduled jobs."""
+
+    id: int | None
+    username: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    store_id: int | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.id is None and self.username == "system"
+
+    def has_any(self, roles: frozenset[str] | set[str]) -> bool:
+        return self.is_system or bool(self.roles & set(roles))
+
+
+SYSTEM = Actor(id=None, username="system", roles=frozenset({"system"}))
+
+_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[Actor]:
+    """Run the block with `actor` as the acting user (jobs use SYSTEM)."""
+    token = _actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _actor.reset(token)
+
+
+def set_actor(actor: Actor | None) -> contextvars.Token:
+    """Set the acting user for the current context (a request); return the reset token."""
+    return _actor.set(actor)
+
+
+def current_actor() -> Actor:
+    """Return the acting user; raise RuleViolation when nobody is acting (fail closed)."""
+    actor = _actor.get()
+    if actor is None:
+        raise RuleViolation("No acting user: the write was refused.")
+    return actor
+
+
+class _Policy:
+    """The validated config, installed once by create_app (or a test)."""
+
+    settings: Settings | None = None
+
+
+policy = _Policy()
+
+
+def configure(settings: Settings) -> None:
+    """Install the owner's policy that every rule reads, and load every rule module."""
+    import importlib
+
+    for name in RULE_MODULES:
+        importlib.import_module(f"rules.{name}")
+    policy.settings = settings
+
+
+# Each module registers its checks and row scopes on import.
+RULE_MODULES = ("permissions", "completeness", "staff", "catalog", "customers")
+
+
+def settings() -> Settings:
+    if policy.settings is None:
+        raise RuntimeError("rules.configure() was not called")
+    return policy.settings
+
+
+Check = Callable[[Any, str, dict[str, Any] | None, Actor], dict[str, list[str]] | None]
+_checks: dict[str, list[Check]] = {}
+
+
+def register(model_key: str) -> Callable[[Check], Check]:
+    """Decorator: add a check for one table. A check returns {field: [messages]} or None."""
+
+    def deco(fn: Check) -> Check:
+        _checks.setdefault(model_key, []).append(fn)
+        return fn
+
+    return deco
+
+
+def enforce(record: Any, action: str, old: dict[str, Any] | None = None) -> None:
+    """Check one write; raise RuleViolation with every problem found.
+
+    `action` is "create", "update" or "delete"; `old` is the stored row for update/delete.
+    """
+    from rules import completeness, permissions
+
+    actor = current_actor()
+    key = record.model_key()
+    errors: dict[str, list[str]] = {}
+    for check in permissions.CHECKS + completeness.CHECKS + _checks.get(key, []):
+        found = check(record, action, old, actor)
+        for name, msgs in (found or {}).items():
+            errors.setdefault(name, []).extend(msgs)
+        if "__denied__" in errors:
+            raise RuleViolation({"__all__": errors["__denied__"]})
+    if errors:
+        raise RuleViolation(errors)

@@ -1,0 +1,213 @@
+"""Load and validate config.toml: shape by pydantic, cross-references against the real models."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; each message starts with the key path."""
+
+    def __init__(self, errors: list[str], source: str = "config"):
+        self.errors = errors
+        self.source = source
+        super().__init__(f"{source}: " + "; ".join(errors))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Company(_Section):
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    address: str = ""
+    phone: str = ""
+    tax_id: str = ""
+
+
+class AppSection(_Section):
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    page_size: int = Field(50, ge=10, le=500)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f'unknown time zone "{value}"') from exc
+        return value
+
+
+class DatabaseSection(_Section):
+    url: str = "sqlite:///instance/mingcrm.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError('must start with "sqlite:///" or "postgresql://"')
+        return value
+
+
+class TasksSection(_Section):
+    url: str = "sqlite:///instance/jobs.db"
+    workers: int = Field(2, ge=1, le=32)
+    immediate: bool = False
+    schedule: dict[str, str] = {}
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "redis://", "memory://")):
+            raise ValueError('must start with "sqlite:///", "redis://" or "memory://"')
+        return value
+
+
+class BackupSection(_Section):
+    keep: int = Field(7, ge=1, le=365)
+
+
+class SecuritySection(_Section):
+    max_failed_logins: int = Field(5, ge=1, le=100)
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    session_hours: int = Field(12, ge=1, le=24 * 30)
+
+
+class PrintingSection(_Section):
+    font: str = ""
+
+
+class RoleLabel(_Section):
+    en: str = Field(min_length=1)
+    zh_CN: str = Field(min_length=1)
+
+
+class Permission(_Section):
+    view: list[str] = []
+    create: list[str] = []
+    edit: list[str] = []
+    delete: list[str] = []
+    export: list[str] = []
+
+
+class ModelRules(_Section):
+    required: list[str] = []
+    soft_required: list[str] = []
+
+
+class ScopeSection(_Section):
+    see_all: list[str] = ["owner"]
+
+
+class Settings(_Section):
+    company: Company
+    app: AppSection = AppSection()
+    database: DatabaseSection = DatabaseSection()
+    tasks: TasksSection = TasksSection()
+    backup: BackupSection = BackupSection()
+    security: SecuritySection = SecuritySection()
+    printing: PrintingSection = PrintingSection()
+    roles: dict[str, RoleLabel]
+    scope: ScopeSection = ScopeSection()
+    permissions: dict[str, Permission] = {}
+    rules: dict[str, ModelRules] = {}
+
+    def roles_may(self, model_key: str, action: str) -> frozenset[str]:
+        """Return the roles that may do `action` on `model_key` (empty if none)."""
+        perm = self.permissions.get(model_key)
+        return frozenset(getattr(perm, action)) if perm else frozenset()
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Return `base` with `extra` merged in, nested tables merged key by key."""
+    merged = dict(base)
+    for key, value in (extra or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; raise ConfigError naming the file and line on a syntax error."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(["file not found"], str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"TOML syntax: {exc}"], str(path)) from exc
+
+
+def _check_references(s: Settings, models: dict[str, type], jobs: set[str]) -> list[str]:
+    """Cross-check names in the config against the real models, roles and jobs."""
+    errors: list[str] = []
+    roles = set(s.roles)
+    for key, perm in s.permissions.items():
+        if key not in models:
+            errors.append(f'permissions.{key}: no table called "{key}"')
+        for action, names in perm.model_dump().items():
+            for i, role in enumerate(names):
+                if role not in roles:
+                    errors.append(f'permissions.{key}.{action}[{i}]: no role "{role}" in [roles]')
+    for i, role in enumerate(s.scope.see_all):
+        if role not in roles:
+            errors.append(f'scope.see_all[{i}]: no role "{role}" in [roles]')
+    for key, rule in s.rules.items():
+        model = models.get(key)
+        if model is None:
+            errors.append(f'rules.{key}: no table called "{key}"')
+            continue
+        fields = set(model._meta.fields) | set(getattr(model, "virtual_fields", ()))
+        for kind in ("required", "soft_required"):
+            for i, name in enumerate(getattr(rule, kind)):
+                if name not in fields:
+                    errors.append(f'rules.{key}.{kind}[{i}]: {key} has no field "{name}"')
+    for name, cron in s.tasks.schedule.items():
+        if name not in jobs:
+            errors.append(f'tasks.schedule.{name}: no job called "{name}"')
+        elif len(cron.split()) != 5:
+            errors.append(f'tasks.schedule.{name}: "{cron}" is not a 5-part cron line')
+    return errors
+
+
+def load_settings(
+    path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    models: dict[str, type] | None = None,
+    jobs: set[str] | None = None,
+) -> Settings:
+    """Read, merge and validate a config file; raise ConfigError listing every bad key."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    raw = deep_merge(read_toml(path), overrides or {})
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            f"{_path(e['loc'])}: " + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+            for e in exc.errors()
+        ]
+        raise ConfigError(errors, str(path)) from None
+    errors = _check_references(settings, models or {}, jobs or set())
+    if errors:
+        raise ConfigError(errors, str(path))
+    return settings

@@ -1,0 +1,58 @@
+"""Customer rules: phone normalisation and the company-wide duplicate check (A1)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rules import Actor, register
+from rules.i18n import gettext as _
+from rules.scope import scope
+
+_PREFIX = re.compile(r"^(?:\+86|0086)")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalise_phone(raw: str | None) -> str:
+    """Strip spaces, dashes and a leading +86/0086 from a mobile number."""
+    text = re.sub(r"[\s\-()（）]", "", raw or "")
+    return _PREFIX.sub("", text)
+
+
+def duplicate_message(phone: str, exclude_id: Any = None) -> str | None:
+    """The A1 refusal for `phone`: who owns it, or that it sits in the pool; None if free."""
+    from models.customers import Customer
+
+    query = Customer.select(Customer.id, Customer.owner).where(Customer.phone == phone)
+    if exclude_id is not None:
+        query = query.where(Customer.id != exclude_id)
+    other = query.first()
+    if other is None:
+        return None
+    if other.owner_id is None:
+        return _("A customer with this phone is already in the public pool; claim it there.")
+    return _("This phone already belongs to a customer owned by %(owner)s.", owner=str(other.owner))
+
+
+@register("customer")
+def check_phone(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """Normalise the phone, require a mainland mobile number, refuse a duplicate."""
+    if action == "delete" or not record.phone:
+        return None
+    record.phone = normalise_phone(record.phone)
+    if not MOBILE.match(record.phone):
+        return {"phone": [_("Enter an 11-digit mobile number, e.g. 139 1234 5678.")]}
+    message = duplicate_message(record.phone, exclude_id=record.get_id())
+    return {"phone": [message]} if message else None
+
+
+@scope("customer", "salesperson")
+def salesperson_customers(model: type, actor: Actor) -> Any:
+    """A salesperson sees their own customers and the company pool."""
+    return (model.owner == actor.id) | (model.owner.is_null() & model.store.is_null())
+
+
+@scope("customer", "store_staff")
+def store_customers(model: type, actor: Actor) -> Any:
+    """Store staff see their store's customers (owned or in the store pool)."""
+    return model.store == actor.store_id

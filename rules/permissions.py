@@ -1,0 +1,34 @@
+"""Role permissions (config [permissions]) and row scope, checked on every write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rules import Actor, settings
+from rules.i18n import gettext as _
+from rules.scope import in_scope
+
+ACTION_TO_PERMISSION = {"create": "create", "update": "edit", "delete": "delete"}
+
+
+def may(actor: Actor, model_key: str, permission: str) -> bool:
+    """True when the actor's roles allow `permission` (view/create/edit/delete/export)."""
+    return actor.has_any(settings().roles_may(model_key, permission))
+
+
+def check_role(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """Refuse a write by a role that config does not allow."""
+    key = record.model_key()
+    if not may(actor, key, ACTION_TO_PERMISSION[action]):
+        return {"__denied__": [_("You may not %(action)s this record.", action=_(action))]}
+    return None
+
+
+def check_scope(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """Refuse an update or delete of a row outside the actor's row scope."""
+    if action in ("update", "delete") and not in_scope(type(record), record.get_id(), actor):
+        return {"__denied__": [_("This record is outside your scope.")]}
+    return None
+
+
+CHECKS = [check_role, check_scope]

@@ -1,0 +1,105 @@
+"""The job queue (huey) and the periodic jobs. Schedules are cron lines from [tasks.schedule].
+
+SqliteHuey on its own file by default, RedisHuey for redis://, in-memory immediate mode in tests.
+Each job runs with its own connection, as SYSTEM, under a lock so runs never overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from huey import Huey, crontab
+from huey.exceptions import TaskLockedException
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from models.db import db, sqlite_path
+from rules import SYSTEM, acting_as, settings
+
+huey = Huey("mingcrm", immediate=True)
+
+
+def configure_queue(s: Any) -> Huey:
+    """Point the shared huey instance at the storage named by [tasks] url."""
+    url = s.tasks.url
+    if url.startswith("redis://"):
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
+    elif url.startswith("sqlite:///"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
+    else:
+        huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
+    huey._immediate = s.tasks.immediate
+    huey.storage = huey.create_storage()
+    return huey
+
+
+def local_now(utc_now: datetime | None = None) -> datetime:
+    """The wall clock in the configured time zone (naive), from a naive UTC time."""
+    utc_now = utc_now or datetime.now(UTC).replace(tzinfo=None)
+    zone = ZoneInfo(settings().app.timezone)
+    return utc_now.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
+def is_due(name: str, utc_now: datetime) -> bool:
+    """True when job `name`'s cron line (local time) matches `utc_now`."""
+    cron = settings().tasks.schedule.get(name)
+    if not cron:
+        return False
+    minute, hour, day, month, weekday = cron.split()
+    return crontab(minute, hour, day, month, weekday)(local_now(utc_now))
+
+
+@dataclass
+class Job:
+    """A periodic job: `fn(now)` does the work and returns a one-line summary."""
+
+    name: str
+    fn: Callable[[datetime], str]
+
+    def run(self, now: datetime | None = None) -> str:
+        """Run once now (or at the given UTC clock), locked, as SYSTEM, on its own connection."""
+        now = now or datetime.now(UTC).replace(tzinfo=None)
+        try:
+            with huey.lock_task(f"job:{self.name}"), db.connection_context(), acting_as(SYSTEM):
+                return self.fn(now)
+        except TaskLockedException:
+            return f"{self.name}: already running, skipped"
+
+
+JOBS: dict[str, Job] = {}
+
+
+def job(name: str) -> Callable[[Callable[[datetime], str]], Job]:
+    """Register a periodic job; huey runs it whenever its cron line in config matches."""
+
+    def deco(fn: Callable[[datetime], str]) -> Job:
+        entry = JOBS[name] = Job(name, fn)
+        huey.periodic_task(lambda dt: is_due(name, dt), name=f"periodic:{name}")(
+            lambda: entry.run()
+        )
+        return entry
+
+    return deco
+
+
+@huey.task(name="run_job")
+def run_job_later(name: str, now_iso: str | None = None) -> str:
+    """Queue one job run in the background (the owner's "run now")."""
+    return JOBS[name].run(datetime.fromisoformat(now_iso) if now_iso else None)
+
+
+def start_consumer(workers: int | None = None) -> Any:
+    """Start huey's consumer threads inside this process (used by `make run`)."""
+    consumer = huey.create_consumer(
+        workers=workers or settings().tasks.workers, worker_type="thread", periodic=True
+    )
+    consumer.start()
+    return consumer
+
+
+from tasks import maintenance  # noqa: E402,F401  (registers the jobs)

@@ -1,0 +1,34 @@
+"""Housekeeping jobs: the nightly SQLite backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from models.db import db, is_postgres
+from rules import settings
+from tasks import job
+
+
+@job("backup_database")
+def backup_database(now: datetime) -> str:
+    """Copy the SQLite database with the online backup API; keep the newest [backup] keep."""
+    if is_postgres():
+        return "backup_database: PostgreSQL is backed up with pg_dump by the operator; skipped"
+    backup_dir = Path(db.obj.database).parent / "backups"
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    target = backup_dir / f"mingcrm-{now:%Y%m%d-%H%M%S}.db"
+    source = sqlite3.connect(db.obj.database)
+    try:
+        dest = sqlite3.connect(target)
+        with dest:
+            source.backup(dest)
+        dest.close()
+    finally:
+        source.close()
+    copies = sorted(backup_dir.glob("mingcrm-*.db"))
+    for old in copies[: -settings().backup.keep]:
+        old.unlink()
+    kept = min(len(copies), settings().backup.keep)
+    return f"backup_database: wrote {target.name}, keeping {kept}"
