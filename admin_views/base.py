@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
@@ -19,7 +20,6 @@ from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.form import BaseForm
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from peewee import JOIN, AutoField, fn
 from wtforms import HiddenField
@@ -216,6 +216,7 @@ class GuardedModelView(SearchMixin, ExportMixin, ModelView):
         self.after_model_delete(model)
         return True
 
+    @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self) -> Any:
         """Inline edit: only for roles that may edit; the row is fetched through the scope."""
         if not self.can_edit:
@@ -239,8 +240,11 @@ class GuardedModelView(SearchMixin, ExportMixin, ModelView):
                 refused.append(f"{row}: {exc.message()}")
         missing = len(set(ids)) - ok - len(refused)
         flash(
-            ngettext(
-                done_message + " %(num)d record.", done_message + " %(num)d records.", ok, num=ok
+            _(
+                "%(action)s: %(ok)d of %(total)d selected records done.",
+                action=done_message,
+                ok=ok,
+                total=len(set(ids)),
             ),
             "success" if ok else "info",
         )

@@ -88,8 +88,9 @@ class StaffView(GuardedModelView):
         return self._role_choices(super().edit_form(obj))
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        if form.new_password.data:
-            model.set_password(form.new_password.data)
+        password = getattr(form, "new_password", None)
+        if password is not None and password.data:
+            model.set_password(password.data)
 
 
 class LocationView(GuardedModelView):

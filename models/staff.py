@@ -7,6 +7,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import BaseModel
 
+# werkzeug's default (scrypt); tests lower the cost, the app never does.
+PASSWORD_METHOD = "scrypt"
+
 LOCATION_KINDS = (("warehouse", "Warehouse"), ("store", "Store"))
 
 
@@ -53,7 +56,7 @@ class Staff(BaseModel):
         self.roles = " ".join(sorted(set(roles)))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -13,9 +13,11 @@ import pytest
 import rules
 from app import create_app
 from models import Customer, Location, Product, Staff, db
+from models import staff as staff_module
 from models.migrations import migrate
 
 PG_URL = os.environ.get("MINGCRM_TEST_DATABASE_URL")
+staff_module.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for test logins
 PASSWORD = "test-pass-123"
 
 

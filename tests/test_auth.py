@@ -71,7 +71,8 @@ def test_password_hash_never_shown_edited_or_exported(as_user, world):
     for page in pages:
         assert world.sales1.password_hash[:20] not in page
         assert "password_hash" not in page
-    response = owner.post(
-        "/admin/staff/ajax/update/", {"list_form_pk": world.sales1.id, "password_hash": "x"}
-    )
-    assert response.status_code >= 400
+    owner.post("/admin/staff/ajax/update/", {"list_form_pk": world.sales1.id, "password_hash": "x"})
+    with system():
+        from models import Staff
+
+        assert Staff.get_by_id(world.sales1.id).password_hash == world.sales1.password_hash

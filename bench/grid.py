@@ -1,0 +1,323 @@
+"""Customer grid benchmark: list page, phone search, filter + sort and CSV export by table size.
+
+    python bench/grid.py --sizes 10000,100000,1000000 [--db sqlite|postgresql] [--repeat 5]
+
+Each size gets a fresh database with bulk-loaded customers. Every figure is the median of
+--repeat runs after one warm-up, next to its raw-SQL floor measured in the same run. Prints a
+table, then ONE line of JSON (seconds as floats, ratios as plain numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from itertools import islice
+from pathlib import Path
+from statistics import median
+
+from psycopg2.extras import execute_values
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import rules  # noqa: E402
+from app import create_app  # noqa: E402
+from models import Customer, Location, Staff, db  # noqa: E402
+from models.audit import utcnow  # noqa: E402
+from models.demo import GIVEN, STREETS, SURNAMES  # noqa: E402
+from models.migrations import migrate  # noqa: E402
+from tests.conftest import PASSWORD, Client  # noqa: E402
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+SALESPEOPLE, STORES, BATCH = 20, 4, 20_000
+PREFIXES = [f"{head}{d}" for head in ("13", "15", "18") for d in range(10)]
+SEARCH = "139123"
+COLUMNS = ("version", "created_at", "updated_at", "name", "phone", "gender", "birthday", "wechat")
+COLUMNS += ("address", "level", "owner_id", "salesperson_id", "store_id", "incomplete", "notes")
+JOINED = (
+    'SELECT c.*, o.*, s.*, l.* FROM "customer" c'
+    ' LEFT JOIN "staff" o ON c.owner_id = o.id LEFT JOIN "staff" s ON c.salesperson_id = s.id'
+    ' LEFT JOIN "location" l ON c.store_id = l.id'
+)
+
+
+def label(n: int) -> str:
+    """10000 -> '10k', 1000000 -> '1m' (the JSON key suffix)."""
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+@contextmanager
+def fresh_app(kind: str, pg_url: str):
+    """A migrated app on an empty database; the database is removed afterwards."""
+    tmp = tempfile.mkdtemp(prefix="mingcrm-bench-")
+    schema = f"bench_grid_{Path(tmp).name.split('-')[-1].lower()}"
+    url = f"sqlite:///{tmp}/bench.db" if kind == "sqlite" else pg_url
+    app = create_app(
+        overrides={"database": {"url": url}, "tasks": {"url": "memory://", "immediate": True}}
+    )
+    app.config.update(TESTING=True)
+    if kind == "postgresql":  # its own schema, so a concurrent test run is never touched
+        db.obj.connect_params["options"] = f"-c search_path={schema}"
+        with db.connection_context():
+            db.execute_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        with db.connection_context():
+            migrate()
+        yield app
+    finally:
+        if kind == "postgresql":
+            with db.connection_context():
+                db.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            db.obj.close_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def seed_people(rng: random.Random) -> dict:
+    """Stores and staff through the governed save(); returns their ids."""
+    with db.connection_context(), rules.acting_as(rules.SYSTEM):
+        stores = []
+        for i in range(STORES):
+            stores.append(Location(code=f"S{i:02d}", name=f"{STREETS[i][3:]}店", kind="store"))
+            stores[-1].save()
+        people = [("owner", "owner", None)]
+        people += [(f"sales{i:02d}", "salesperson", None) for i in range(SALESPEOPLE)]
+        people += [(f"store{i:02d}", "store_staff", s) for i, s in enumerate(stores)]
+        ids: dict[str, list] = {"salesperson": [], "store_staff": []}
+        for username, role, store in people:
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            person = Staff(username=username, display_name=name, roles=role, store=store)
+            if username in ("owner", "sales00"):
+                person.set_password(PASSWORD)
+            person.save()
+            if role != "owner":
+                ids[role].append((person.id, store.id if store else None))
+    return ids
+
+
+def customer_rows(size: int, rng: random.Random, ids: dict):
+    """Customers in created_at order over two years: 20% pool, 10% store, rest salespeople."""
+    phones = rng.sample(range(len(PREFIXES) * 10**8), size)
+    start, step = utcnow() - timedelta(days=730), 730 * 86400 / size
+    for i, number in enumerate(phones):
+        created = str(start + timedelta(seconds=int((i + rng.random()) * step)))
+        roll = rng.random()
+        if roll < 0.2:
+            owner = seller = store = None
+        elif roll < 0.3:
+            (owner, store), seller = rng.choice(ids["store_staff"]), None
+        else:
+            owner, store = rng.choice(ids["salesperson"])
+            seller = owner
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(20000))
+        birthday = str(born) if rng.random() < 0.8 else None
+        wechat = f"wx{number:x}" if rng.random() < 0.7 else None
+        phone = f"{PREFIXES[number // 10**8]}{number % 10**8:08d}"
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        address = f"上海市{rng.choice(STREETS)}{rng.randrange(1, 2000)}号"
+        level = rng.choices(("normal", "silver", "gold"), (8, 2, 1))[0]
+        head = (1, created, created, name, phone, rng.choice("FM"), birthday, wechat, address)
+        yield (*head, level, owner, seller, store, birthday is None or wechat is None, "")
+
+
+def bulk_customers(size: int, rng: random.Random, ids: dict, kind: str) -> None:
+    """Fixture loading, not a governed write path: batched raw INSERTs, then ANALYZE."""
+    stored = {f.column_name for f in Customer._meta.sorted_fields} - {"id"}
+    assert stored == set(COLUMNS), f"Customer columns changed: {sorted(stored ^ set(COLUMNS))}"
+    names = ", ".join(COLUMNS)
+    rows = customer_rows(size, rng, ids)
+    with db.connection_context():
+        while batch := list(islice(rows, BATCH)):
+            with db.atomic():
+                cursor = db.cursor()
+                if kind == "postgresql":
+                    execute_values(cursor, f"INSERT INTO customer ({names}) VALUES %s", batch)
+                else:
+                    marks = ", ".join("?" * len(COLUMNS))
+                    cursor.executemany(f"INSERT INTO customer ({names}) VALUES ({marks})", batch)
+        db.execute_sql("ANALYZE")
+
+
+@contextmanager
+def spy_queries():
+    """Record (sql, params, seconds to execute) for each statement the app sends."""
+    log: list[tuple[str, tuple, float]] = []
+    real = type(db.obj).execute_sql
+
+    def spy(self, sql, params=None, *args, **kwargs):
+        start = time.perf_counter()
+        cursor = real(self, sql, params, *args, **kwargs)
+        log.append((sql, tuple(params or ()), time.perf_counter() - start))
+        return cursor
+
+    type(db.obj).execute_sql = spy
+    try:
+        yield log
+    finally:
+        type(db.obj).execute_sql = real
+
+
+def measure_app(client: Client, url: str, repeat: int) -> dict:
+    """GET `url` (body read fully, so a stream is drained): median seconds, queries, bytes."""
+    client.get(url).get_data()
+    times, sql_times = [], []
+    for _ in range(repeat):
+        with spy_queries() as log:
+            start = time.perf_counter()
+            response = client.get(url)
+            body = response.get_data()
+            times.append(time.perf_counter() - start)
+        assert response.status_code == 200, f"{url}: HTTP {response.status_code}"
+        sql_times.append(sum(seconds for _sql, _params, seconds in log))
+    found = {"s": median(times), "sql_s": median(sql_times), "queries": len(log), "log": log}
+    return {**found, "bytes": len(body), "rows": body.count(b"\n") - 1}
+
+
+def measure_raw(statements: list[tuple[str, list]], repeat: int) -> tuple[float, int]:
+    """Hand-written SQL on a fresh connection, all rows fetched: (median s, rows of the first)."""
+
+    def once() -> tuple[float, int]:
+        with db.connection_context():
+            start, rows = time.perf_counter(), []
+            for sql, params in statements:
+                rows.append(sum(1 for _row in db.execute_sql(sql, params)))
+            return time.perf_counter() - start, rows[0]
+
+    once()
+    runs = [once() for _ in range(repeat)]
+    return median(t for t, _ in runs), runs[-1][1]
+
+
+def raw_sql(where: list[str], order: str, limit: int | None = 50) -> list[str]:
+    """The list query (same joins, scope, order, LIMIT) and, for a page, its bare COUNT(*)."""
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    select = f"{JOINED}{clause} ORDER BY {order}" + (f" LIMIT {limit}" if limit else "")
+    return [select, f'SELECT COUNT(*) FROM "customer" c{clause}'] if limit else [select]
+
+
+def cases(page_html: str, view, sales_id: int) -> list[tuple]:
+    """(name, login, url, raw WHERE, raw params, raw ORDER BY, LIMIT) for each measured page."""
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>([^<]+)<', page_html).group(1))
+    flt = min(f["index"] for f in groups["Incomplete"])  # its first operation is "equals"
+    by_name = [c for c, _label in view._list_columns].index("name")
+    mark, grid, newest = db.obj.param, "/admin/customer/", "c.created_at DESC"
+    mine = ([f"(c.owner_id = {mark} OR (c.owner_id IS NULL AND c.store_id IS NULL))"], [sales_id])
+    upper = SEARCH[:-1] + chr(ord(SEARCH[-1]) + 1)
+    kinds = [
+        ("page", grid, [], [], newest),
+        ("phone_search", f"{grid}?search={SEARCH}", [f"c.phone >= {mark}", f"c.phone < {mark}"],
+         [SEARCH, upper], newest),
+        ("filter_sort", f"{grid}?flt0_{flt}=1&sort={by_name}", [f"c.incomplete = {mark}"],
+         [True], "c.name"),
+    ]  # fmt: skip
+    out = [
+        (f"{kind}{who}", who, url, scope[0] + where, scope[1] + params, order, 50)
+        for who, scope in (("", mine), ("_owner", ([], [])))
+        for kind, url, where, params, order in kinds
+    ]
+    return [*out, ("export", "", f"{grid}export/csv/", *mine, newest, None)]
+
+
+def explain(name: str, log: list) -> None:
+    """Each statement of the last run with its execute time, and the plan of customer queries."""
+    print(f"-- {name}")
+    prefix = "EXPLAIN QUERY PLAN " if db.obj.param == "?" else "EXPLAIN ANALYZE "
+    with db.connection_context():
+        for sql, params, seconds in log:
+            print(f"   {seconds * 1000:8.2f} ms  {sql[:110]}")
+            if '"customer"' in sql:
+                for row in db.execute_sql(prefix + sql, params).fetchall():
+                    print(f"{'':16}| {row[-1]}")
+
+
+def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
+    """Seed one fresh database of `size` customers and measure every case on it."""
+    rng = random.Random(size)
+    with fresh_app(args.db, args.pg_url) as app:
+        start = time.perf_counter()
+        ids = seed_people(rng)
+        bulk_customers(size, rng, ids, args.db)
+        seeded = time.perf_counter() - start
+        clients = {"": Client(app.test_client()), "_owner": Client(app.test_client())}
+        for who, username in (("", "sales00"), ("_owner", "owner")):
+            assert clients[who].login(username).status_code == 302, f"login {username}"
+        html = clients[""].get("/admin/customer/").get_data(as_text=True)
+        view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "customer")
+        results, sales_id = {}, ids["salesperson"][0][0]
+        for name, who, url, where, params, order, limit in cases(html, view, sales_id):
+            found = measure_app(clients[who], url, args.repeat)
+            statements = [(sql, params) for sql in raw_sql(where, order, limit)]
+            found["raw_s"], found["raw_rows"] = measure_raw(statements, args.repeat)
+            results[name] = found
+            if args.explain:
+                explain(f"{name} @ {label(size)}", found["log"])
+    return seeded, results
+
+
+def report(size: int, seeded: float, results: dict, figures: dict) -> None:
+    """Print one size's table and add its figures to `figures`."""
+    tag = label(size)
+    print(f"\n== {tag} customers: seeded in {seeded:.1f} s ==")
+    print(
+        f"{'case':<19}{'app ms':>10}{'sql ms':>9}{'queries':>8}{'raw ms':>9}{'app/raw':>8}", end=""
+    )
+    print(f"{'bytes':>10}{'rows':>8}")
+    figures[f"seed_{tag}_s"] = round(seeded, 3)
+    for name, r in results.items():
+        ratio = r["s"] / r["raw_s"] if r["raw_s"] else 0.0
+        print(
+            f"{name:<19}{r['s'] * 1000:>10.2f}{r['sql_s'] * 1000:>9.2f}{r['queries']:>8}"
+            f"{r['raw_s'] * 1000:>9.2f}{ratio:>8.1f}{r['bytes']:>10}{r['raw_rows']:>8}"
+        )
+        figures[f"{name}_{tag}_s"] = round(r["s"], 6)
+        figures[f"{name}_{tag}_sql_s"] = round(r["sql_s"], 6)
+        figures[f"{name}_{tag}_queries"] = r["queries"]
+        figures[f"raw_{name}_{tag}_s"] = round(r["raw_s"], 6)
+        figures[f"{name}_over_raw_{tag}"] = round(ratio, 2)
+    figures[f"export_{tag}_bytes"] = results["export"]["bytes"]
+    figures[f"export_{tag}_rows"] = results["export"]["rows"]
+
+
+def growth(sizes: list[int], names: list[str], figures: dict) -> None:
+    """Ratios of each larger size to the smallest: how cost grows with the table."""
+    base = label(sizes[0])
+    for size in sizes[1:]:
+        tag = label(size)
+        print(f"\n== growth {tag} / {base} ==")
+        for name in names:
+            ratio = figures[f"{name}_{tag}_s"] / figures[f"{name}_{base}_s"]
+            figures[f"{name}_{tag}_over_{name}_{base}"] = round(ratio, 2)
+            print(f"{name:<20}{ratio:>8.1f}x")
+        ratio = figures[f"phone_search_{tag}_s"] / figures[f"page_{base}_s"]
+        figures[f"phone_search_{tag}_over_page_{base}"] = round(ratio, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="customer counts, comma-separated")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (own schema used)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
+    parser.add_argument("--explain", action="store_true", help="print each query and its plan")
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    figures: dict = {"db": args.db, "repeat": args.repeat}
+    names: list[str] = []
+    for size in sizes:
+        seeded, results = run_size(size, args)
+        report(size, seeded, results, figures)
+        names = list(results)
+    growth(sizes, names, figures)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Printouts: HTML templates rendered to PDF by xhtml2pdf, with an embedded CJK font.
+
+``render_pdf("customer_card", [customer])`` returns the PDF bytes. Several records print as one
+PDF, one record per page. Templates are autoescaped and the renderer may read only the template
+and font folders, so a customer's name can never pull in a file or a URL. A character the font
+cannot draw is an error (``PrintError``), not a blank box on paper.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from xhtml2pdf import default as pisa_default
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+import rules
+from printouts.fonts import PrintError, PrintFont, current_font
+
+__all__ = ["KINDS", "PrintError", "printout_number", "render_html", "render_pdf"]
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+#: Printout kind -> template in printouts/templates.
+KINDS: dict[str, str] = {
+    "customer_card": "customer_card.html",
+}
+
+#: Printout kind -> prefix of its number ("KH-000123"), for records without a `number`.
+PREFIXES: dict[str, str] = {
+    "customer_card": "KH",
+}
+
+#: xhtml2pdf warnings that mean the paper would be wrong: a blocked font, a box for a glyph.
+FATAL_WARNINGS = (
+    "Blocked by the resource policy",
+    "No font this document has can draw",
+    "None of the font families",
+)
+
+GENDERS = {"F": "女", "M": "男"}
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["gender"] = lambda code: GENDERS.get(code or "", "")
+_env.filters["blank"] = lambda value: "" if value is None else value
+
+
+def _when(value: date | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A date as is, a datetime in the configured zone (a naive one is stored UTC)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        zone = ZoneInfo(rules.settings().app.timezone)
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    return value.strftime(fmt)
+
+
+_env.filters["when"] = _when
+
+
+def printout_number(kind: str, record: Any) -> str:
+    """The printout's number: the record's own `number` if it has one, else e.g. "KH-000123"."""
+    own = getattr(record, "number", None)
+    if own:
+        return str(own)
+    if kind not in PREFIXES:
+        raise PrintError(f'printout "{kind}" has no number prefix and the record no number')
+    return f"{PREFIXES[kind]}-{int(record.get_id()):06d}"
+
+
+def _template_name(kind: str) -> str:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise PrintError(f'unknown printout "{kind}"; known: {", ".join(sorted(KINDS))}') from None
+
+
+def render_html(
+    kind: str, records: Sequence[Any], font: PrintFont | None = None, **context: Any
+) -> str:
+    """The printout's HTML: company header from config, one page per record."""
+    template = _env.get_template(_template_name(kind))
+    font = font or current_font()
+    settings = rules.settings()
+    printed_at = context.pop("printed_at", None) or datetime.now(ZoneInfo(settings.app.timezone))
+    pages = [{"record": r, "number": printout_number(kind, r)} for r in records]
+    return template.render(
+        pages=pages,
+        company=settings.company,
+        printed_at=printed_at,
+        font_css=font.css(),
+        font_family=font.family,
+        **context,
+    )
+
+
+class _TextCollector(HTMLParser):
+    """Collects the text a reader would see: the body's text, no tags, no CSS."""
+
+    SKIP = frozenset({"head", "style", "script", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.SKIP:
+            self._skipping += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """The text of `html` that ends up on paper (tags, head and CSS left out)."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return "".join(collector.parts)
+
+
+def resource_policy(font: PrintFont) -> ResourceAccessPolicy:
+    """What a render may read: the template folder and the font's folder, no network."""
+    roots = (font.root,) if font.root else ()
+    return ResourceAccessPolicy(allow_remote=False, base_dir=TEMPLATES_DIR, extra_roots=roots)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _xhtml2pdf_warnings() -> Iterator[list[str]]:
+    handler = _Collect()
+    logger = logging.getLogger("xhtml2pdf")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def html_to_pdf(html: str, font: PrintFont) -> bytes:
+    """Run xhtml2pdf under the resource policy; PrintError on any error or fatal warning."""
+    out = io.BytesIO()
+    with _xhtml2pdf_warnings() as warnings:
+        try:
+            status = pisa.CreatePDF(
+                html, dest=out, encoding="utf-8", resource_policy=resource_policy(font)
+            )
+        except Exception as exc:  # xhtml2pdf and ReportLab raise many kinds
+            raise PrintError(f"the PDF could not be made: {exc}") from exc
+    errors = [entry[2] for entry in status.log if entry[0] == pisa_default.PML_ERROR]
+    if status.err:
+        raise PrintError("the PDF could not be made: " + "; ".join(errors or ["unknown error"]))
+    fatal = [m for m in warnings if any(text in m for text in FATAL_WARNINGS)]
+    if fatal:
+        raise PrintError("the PDF would print wrongly: " + "; ".join(fatal))
+    return out.getvalue()
+
+
+def _describe(chars: list[str]) -> str:
+    return ", ".join(f"{c!r} (U+{ord(c):04X})" for c in chars)
+
+
+def render_pdf(kind: str, records: list, **context: Any) -> bytes:
+    """Render `records` of printout `kind` as one PDF, one record per page; PrintError if not."""
+    records = list(records)
+    if not records:
+        raise PrintError("nothing to print")
+    font = current_font()
+    html = render_html(kind, records, font, **context)
+    missing = font.missing(visible_text(html))
+    if missing:
+        name = font.path.name if font.path else font.family
+        raise PrintError(f"the font {name} has no glyph for {_describe(missing)}")
+    return html_to_pdf(html, font)
