@@ -11,7 +11,7 @@ MO      = $(PO:.po=.mo)
 export MINGCRM_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 export MINGCRM_TEST_REDIS ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint format bench clean translations
+.PHONY: install run test lint format bench clean translations messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Re-extract every marked string into messages.pot and merge it into each language's .po
+# (then translate the new empty entries; tests/test_i18n.py fails until the .pot is current).
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -o admin_views/translations/messages.pot . && $(VENV)/bin/pybabel update -i admin_views/translations/messages.pot -d admin_views/translations -D messages --no-fuzzy-matching

@@ -33,8 +33,19 @@ def _secret_key() -> str:
 
 
 def _cli_command() -> str | None:
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    return args[1] if len(args) > 1 and Path(sys.argv[0]).name == "flask" else None
+    """The flask subcommand being run (`flask --app app NAME`), or None outside the CLI."""
+    program = Path(sys.argv[0])
+    if program.name != "flask" and program.parent.name != "flask":
+        return None
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg in ("--app", "-A", "-e", "--env-file"):
+            continue
+        if not arg.startswith("-") and (
+            i == 0 or args[i - 1] not in ("--app", "-A", "-e", "--env-file")
+        ):
+            return arg
+    return None
 
 
 def load(config_path: str | Path | None = None, overrides: dict | None = None):

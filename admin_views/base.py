@@ -253,6 +253,22 @@ class GuardedModelView(SearchMixin, ExportMixin, ModelView):
         if missing > 0:
             flash(_("%(num)d selected records are not visible to you.", num=missing), "error")
 
+    def print_selected(self, kind: str, ids: list[str]) -> Any:
+        """Render the selected visible rows as one PDF; refusals are flashed, not printed."""
+        from admin_views.printing import pdf_response
+        from printouts import PrintError, render_pdf
+
+        rows = self.selected(ids)
+        if not rows:
+            flash(_("None of the selected records can be printed."), "error")
+            return None
+        try:
+            data = render_pdf(kind, rows)
+        except PrintError as exc:
+            flash(_("Printing failed: %(error)s", error=str(exc)), "error")
+            return None
+        return pdf_response(data, f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.pdf")
+
     @action(
         "delete",
         lazy_gettext("Delete"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
+from flask_admin.actions import action
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
@@ -75,3 +76,7 @@ class CustomerView(GuardedModelView):
             model.owner = model.owner_id or actor.id
         if model.gender == "":
             model.gender = None
+
+    @action("print_card", _l("Print customer cards"))
+    def action_print_card(self, ids: list[str]) -> Any:
+        return self.print_selected("customer_card", ids)

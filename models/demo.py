@@ -142,17 +142,18 @@ def seed(customers: int = 80) -> dict[str, int]:
     ]
     for i in range(customers):
         phone = rnd.choice(PREFIXES) + f"{rnd.randrange(10**8):08d}"
+        name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
+        gender, street, number = rnd.choice("FM"), rnd.choice(STREETS), rnd.randrange(1, 999)
         owner, store = owners[i % len(owners)]
         if Customer.get_or_none(phone=phone):
             continue
         complete = i % 4 != 0
         Customer(
-            name=rnd.choice(SURNAMES) + rnd.choice(GIVEN),
+            name=name,
             phone=phone,
-            gender=rnd.choice("FM"),
-            address=f"上海市{rnd.choice(STREETS)}{rnd.randrange(1, 999)}号",
+            gender=gender,
+            address=f"上海市{street}{number}号",
             wechat=f"wx_{phone[-6:]}" if complete else None,
-            birthday=None,
             owner=people[owner] if owner else None,
             store=places[store] if store else None,
             salesperson=people[owner] if store else None,

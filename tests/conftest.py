@@ -143,6 +143,7 @@ class Client:
         return self._token
 
     def login(self, username: str, password: str = PASSWORD):
+        self._token = None  # a logout may have cleared the session
         response = self.c.post(
             "/login", data={"username": username, "password": password, "csrf_token": self.token()}
         )

@@ -329,3 +329,15 @@ def test_pdf_response_is_inline_with_a_safe_name():
     assert "\r" not in disposition and "\n" not in disposition
     assert "/" not in disposition.split("filename=")[1].split(";")[0]
     assert disposition.count('"') == 2
+
+
+def test_print_action_prints_only_rows_in_scope(as_user, world):
+    """The grid action renders the selected visible rows as one PDF (issue 2 §11)."""
+    c = as_user("sales1")
+    response = c.post(
+        "/admin/customer/action/",
+        {"action": "print_card", "rowid": [world.c_sales1.id, world.c_sales2.id]},
+    )
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert world.c_sales1.name in text and world.c_sales2.name not in text
