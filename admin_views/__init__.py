@@ -35,6 +35,7 @@ def _before_request() -> None:
 
 def _teardown(_exc: Any) -> None:
     rules.set_actor(None)  # a thread reused for the next request starts with nobody acting
+    i18n.locale.set("en")  # and with the neutral language for CLI/job messages
     if not db.is_closed():
         db.close()
 

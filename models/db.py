@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.pool import PooledPostgresqlDatabase
@@ -29,7 +29,10 @@ def sqlite_path(url: str) -> Path:
 
 
 def open_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
-    """Build the database object for `url` and point the shared proxy at it."""
+    """Build the database object for `url` and point the shared proxy at it.
+
+    PostgreSQL URLs may name a schema: postgresql://user@host/db?schema=mingcrm
+    """
     if url.startswith("sqlite:///"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,6 +41,8 @@ def open_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
         )
     else:
         parts = urlparse(url)
+        schema = parse_qs(parts.query).get("schema", [""])[0]
+        extra = {"options": f"-c search_path={schema}"} if schema else {}
         database = PooledPostgresqlDatabase(
             parts.path.lstrip("/"),
             user=unquote(parts.username or "") or None,
@@ -47,6 +52,7 @@ def open_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
             max_connections=32,
             stale_timeout=300,
             autoconnect=True,
+            **extra,
         )
     db.initialize(database)
     return database
@@ -54,3 +60,10 @@ def open_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
 
 def is_postgres() -> bool:
     return isinstance(db.obj, PostgresqlDatabase)
+
+
+def table_exists(name: str) -> bool:
+    """True when `name` exists where queries look (PostgreSQL: on the search_path)."""
+    if is_postgres():
+        return db.execute_sql("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+    return db.table_exists(name)

@@ -13,7 +13,7 @@ from peewee import CharField, DateTimeField, IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 from models.audit import utcnow
-from models.db import db, is_postgres
+from models.db import db, is_postgres, table_exists
 
 
 class SchemaVersion(Model):
@@ -42,7 +42,7 @@ LATEST = MIGRATIONS[-1][0]
 
 def current_version() -> int:
     """The highest applied version, 0 for an empty database."""
-    if not db.table_exists("schema_version"):
+    if not table_exists("schema_version"):
         return 0
     row = SchemaVersion.select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).first()
     return row.version if row else 0

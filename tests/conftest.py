@@ -17,13 +17,19 @@ from models import staff as staff_module
 from models.migrations import migrate
 
 PG_URL = os.environ.get("MINGCRM_TEST_DATABASE_URL")
+if PG_URL:  # one schema per test process, so parallel runs on one server never collide
+    import psycopg2
+
+    _schema = f"mingcrm_test_{os.getpid()}"
+    with psycopg2.connect(PG_URL) as _con, _con.cursor() as _cur:
+        _cur.execute(f"DROP SCHEMA IF EXISTS {_schema} CASCADE; CREATE SCHEMA {_schema}")
+    PG_URL = f"{PG_URL}{'&' if '?' in PG_URL else '?'}schema={_schema}"
 staff_module.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for test logins
 PASSWORD = "test-pass-123"
 
 
 def _drop_everything() -> None:
-    for table in db.get_tables():
-        db.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    db.execute_sql(f"DROP SCHEMA IF EXISTS {_schema} CASCADE; CREATE SCHEMA {_schema}")
 
 
 @pytest.fixture
