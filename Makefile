@@ -20,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 %.mo: %.po $(STAMP)
-	$(VENV)/bin/pybabel compile -q -D messages -i $< -o $@
+	$(VENV)/bin/pybabel compile -D messages -i $< -o $@
 
 translations: $(MO)
 

@@ -153,12 +153,15 @@ def run_job(name: str, now: str | None) -> None:
 def serve(host: str, port: int, no_consumer: bool) -> None:
     """Serve the web app with an in-process job consumer (the `make run` form)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
     from tasks import start_consumer
 
     consumer: Any = None if no_consumer else start_consumer()
+    jobs = "separate huey_consumer" if no_consumer else "in-process consumer"
+    click.echo(f"MingCRM on http://{host}:{port}/ (jobs: {jobs})")
     try:
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)

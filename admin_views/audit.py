@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -27,7 +28,11 @@ class AuditLogView(GuardedModelView):
     column_search_prefix = ("record_id",)
     column_filters = ("model", "action", "actor_name", "at")
     column_default_sort = ("at", True)
-    column_formatters = {"changes": changes_formatter}
+    column_formatters = {
+        "changes": changes_formatter,
+        "action": lambda v, c, m, n: gettext(m.action),
+        "model": lambda v, c, m, n: gettext(m.model),
+    }
     column_labels = {
         "at": _l("When (UTC)"),
         "actor_name": _l("Who"),

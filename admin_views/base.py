@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import CustomModelConverter
@@ -25,12 +24,19 @@ from peewee import JOIN, AutoField, fn
 from wtforms import HiddenField
 
 from admin_views import localtime
+from admin_views.actions import ActionsMixin
 from admin_views.export import ExportMixin
+from admin_views.history import HistoryMixin
 from admin_views.search import SearchMixin
-from models.audit import AuditLog
 from rules import RuleViolation, settings
 from rules.permissions import may
 from rules.scope import visible
+
+COMMON_LABELS = {
+    "created_at": lazy_gettext("Created"),
+    "updated_at": lazy_gettext("Updated"),
+    "id": "ID",
+}
 
 
 class GuardedConverter(CustomModelConverter):
@@ -44,7 +50,7 @@ class GuardedConverter(CustomModelConverter):
         return field.name, HiddenField(**{k: v for k, v in kwargs.items() if k != "validators"})
 
 
-class GuardedModelView(SearchMixin, ExportMixin, ModelView):
+class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, ModelView):
     """Base for every grid: guarded, scoped, rules-checked, exportable."""
 
     form_base_class = BaseForm  # CSRF is global (Flask-WTF CSRFProtect covers every POST)
@@ -66,6 +72,10 @@ class GuardedModelView(SearchMixin, ExportMixin, ModelView):
     column_joins: tuple[str, ...] = ()
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
+        datetime: lambda view, value, name: localtime(value),
+    }
+    column_type_formatters_detail = {
+        **typefmt.DETAIL_FORMATTERS,
         datetime: lambda view, value, name: localtime(value),
     }
 
@@ -162,7 +172,20 @@ class GuardedModelView(SearchMixin, ExportMixin, ModelView):
         return count, (list(query) if execute else query)
 
     # -- writes: rules errors become field messages --------------------------------------------
+    def get_column_name(self, field: str) -> str:
+        if field in COMMON_LABELS and field not in (self.column_labels or {}):
+            return str(COMMON_LABELS[field])
+        return super().get_column_name(field)
+
+    def search_placeholder(self) -> str | None:
+        names = [*self.column_search_prefix, *(f.name for f in self._search_fields)]
+        return " / ".join(str(self.get_column_name(n)) for n in names) or None
+
     def scaffold_form(self) -> Any:
+        labels = {n: {"label": label} for n, label in (self.column_labels or {}).items()}
+        for name, args in (self.form_args or {}).items():
+            labels[name] = {**labels.get(name, {}), **args}
+        self.form_args = labels
         form_class = super().scaffold_form()
         form_class.version = HiddenField()
         return form_class
@@ -222,73 +245,3 @@ class GuardedModelView(SearchMixin, ExportMixin, ModelView):
         if not self.can_edit:
             return _("You may not edit this record."), 403
         return super().ajax_update()
-
-    # -- actions ------------------------------------------------------------------------------
-    def selected(self, ids: list[str]) -> list[Any]:
-        """The selected rows that the actor may see (others are silently not there)."""
-        pk = self.model._meta.primary_key
-        return list(self.scoped(self.model.select()).where(pk.in_(ids)))
-
-    def run_per_row(self, ids: list[str], verb: Any, done_message: str) -> None:
-        """Apply `verb(row)` to each selected row; flash one result line per refusal."""
-        ok, refused = 0, []
-        for row in self.selected(ids):
-            try:
-                verb(row)
-                ok += 1
-            except RuleViolation as exc:
-                refused.append(f"{row}: {exc.message()}")
-        missing = len(set(ids)) - ok - len(refused)
-        flash(
-            _(
-                "%(action)s: %(ok)d of %(total)d selected records done.",
-                action=done_message,
-                ok=ok,
-                total=len(set(ids)),
-            ),
-            "success" if ok else "info",
-        )
-        for line in refused[:50]:
-            flash(line, "error")
-        if missing > 0:
-            flash(_("%(num)d selected records are not visible to you.", num=missing), "error")
-
-    def print_selected(self, kind: str, ids: list[str]) -> Any:
-        """Render the selected visible rows as one PDF; refusals are flashed, not printed."""
-        from admin_views.printing import pdf_response
-        from printouts import PrintError, render_pdf
-
-        rows = self.selected(ids)
-        if not rows:
-            flash(_("None of the selected records can be printed."), "error")
-            return None
-        try:
-            data = render_pdf(kind, rows)
-        except PrintError as exc:
-            flash(_("Printing failed: %(error)s", error=str(exc)), "error")
-            return None
-        return pdf_response(data, f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.pdf")
-
-    @action(
-        "delete",
-        lazy_gettext("Delete"),
-        lazy_gettext("Are you sure you want to delete selected records?"),
-    )
-    def action_delete(self, ids: list[str]) -> None:
-        if not self.can_delete:
-            abort(403)
-        self.run_per_row(ids, lambda row: row.delete_instance(), _("Deleted"))
-
-    def is_action_allowed(self, name: str) -> bool:
-        if name == "delete":
-            return self.can_delete
-        return super().is_action_allowed(name)
-
-    # -- details: each record shows its history -------------------------------------------
-    def history(self, record: Any) -> list[AuditLog]:
-        return AuditLog.history(self.model_key, record.get_id())
-
-    def render(self, template: str, **kwargs: Any) -> Any:
-        if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["history"] = self.history(kwargs["model"])
-        return super().render(template, **kwargs)

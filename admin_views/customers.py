@@ -12,6 +12,12 @@ from wtforms import SelectField
 from admin_views.base import GuardedModelView
 
 GENDER_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
+LEVEL_CHOICES = [
+    ("normal", _l("Normal")),
+    ("silver", _l("Silver")),
+    ("gold", _l("Gold")),
+    ("vip", _l("VIP")),
+]
 
 
 class CustomerView(GuardedModelView):
@@ -32,7 +38,7 @@ class CustomerView(GuardedModelView):
     column_filters = ("incomplete", "gender", "level", "created_at")
     column_editable_list = ("name", "address", "wechat")
     column_default_sort = ("created_at", True)
-    column_choices = {"gender": GENDER_CHOICES}
+    column_choices = {"gender": GENDER_CHOICES, "level": LEVEL_CHOICES}
     column_labels = {
         "name": _l("Name"),
         "phone": _l("Mobile"),
@@ -61,8 +67,11 @@ class CustomerView(GuardedModelView):
         "store",
         "notes",
     )
-    form_overrides = {"gender": SelectField}
-    form_args = {"gender": {"choices": [("", "—"), *GENDER_CHOICES]}}
+    form_overrides = {"gender": SelectField, "level": SelectField}
+    form_args = {
+        "gender": {"choices": [("", "—"), *GENDER_CHOICES]},
+        "level": {"choices": LEVEL_CHOICES},
+    }
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         """A new customer belongs to whoever enters it (A1: first to submit owns it)."""

@@ -61,7 +61,7 @@ class AuditLog(Model):
         changes = {}
         for name in sorted(set(old or {}) | set(new)):
             before, after = plain((old or {}).get(name)), plain(new.get(name))
-            if before != after and name != "version":
+            if before != after and name not in ("version", "updated_at"):
                 changes[name] = ["***", "***"] if name in redact else [before, after]
         if action == "update" and not changes:
             return

@@ -7,7 +7,8 @@ from peewee import BooleanField, CharField, DateField, ForeignKeyField, Integrit
 from models.base import BaseModel
 from models.staff import Location, Staff
 
-GENDERS = (("F", "Female"), ("M", "Male"))
+GENDERS = ("F", "M")
+LEVELS = ("normal", "silver", "gold", "vip")
 
 
 class Customer(BaseModel):

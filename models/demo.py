@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 from models.catalog import Product
@@ -144,6 +145,8 @@ def seed(customers: int = 80) -> dict[str, int]:
         phone = rnd.choice(PREFIXES) + f"{rnd.randrange(10**8):08d}"
         name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
         gender, street, number = rnd.choice("FM"), rnd.choice(STREETS), rnd.randrange(1, 999)
+        born = date(1950, 1, 1) + timedelta(days=rnd.randrange(365 * 50))
+        level = rnd.choice(("normal", "normal", "normal", "silver", "gold", "vip"))
         owner, store = owners[i % len(owners)]
         if Customer.get_or_none(phone=phone):
             continue
@@ -154,6 +157,8 @@ def seed(customers: int = 80) -> dict[str, int]:
             gender=gender,
             address=f"上海市{street}{number}号",
             wechat=f"wx_{phone[-6:]}" if complete else None,
+            birthday=born if complete else None,
+            level=level,
             owner=people[owner] if owner else None,
             store=places[store] if store else None,
             salesperson=people[owner] if store else None,

@@ -46,6 +46,19 @@ def check_phone(record: Any, action: str, old: dict | None, actor: Actor) -> dic
     return {"phone": [message]} if message else None
 
 
+@register("customer")
+def check_choices(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """Gender and level take one of their listed values."""
+    from models.customers import GENDERS, LEVELS
+
+    errors = {}
+    if action != "delete" and record.gender not in (None, "", *GENDERS):
+        errors["gender"] = [_("Choose female or male.")]
+    if action != "delete" and record.level not in LEVELS:
+        errors["level"] = [_("Choose a level: %(levels)s.", levels=", ".join(LEVELS))]
+    return errors or None
+
+
 @scope("customer", "salesperson")
 def salesperson_customers(model: type, actor: Actor) -> Any:
     """A salesperson sees their own customers and the company pool."""

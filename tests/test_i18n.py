@@ -92,12 +92,7 @@ def test_the_pot_lists_exactly_the_strings_in_the_source(tmp_path):
     args = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-o", str(fresh)]
     for keyword in _makefile_keywords():
         args += ["-k", keyword]
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # babel.cfg patterns are relative to the project folder
-    try:
-        CommandLineInterface().run([*args, "."])
-    finally:
-        os.chdir(cwd)
+    CommandLineInterface().run([*args, str(ROOT)])  # babel.cfg patterns are relative to ROOT
     source = {m.id for m in read_catalog(fresh) if m.id}
     committed = {m.id for m in read_catalog(POT) if m.id}
     new, gone = sorted(map(str, source - committed)), sorted(map(str, committed - source))

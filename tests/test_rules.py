@@ -96,10 +96,7 @@ def test_every_write_leaves_an_audit_row_with_old_and_new_values(world):
         history = AuditLog.history("customer", world.c_sales1.id)
         assert [h.action for h in history] == ["update", "create"]
         assert history[0].actor_name == "sales1"
-        assert history[0].change_dict == {
-            "address": ["上海市静安区", "上海市徐汇区"],
-            "updated_at": history[0].change_dict["updated_at"],
-        }
+        assert history[0].change_dict == {"address": ["上海市静安区", "上海市徐汇区"]}
         world.c_pool.delete_instance()
         deleted = AuditLog.history("customer", world.c_pool.id)[0]
         assert deleted.action == "delete" and deleted.change_dict["name"][0] == "张丽娟"

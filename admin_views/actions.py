@@ -1,0 +1,78 @@
+"""Bulk actions shared by every grid: scoped selection, one result per row, printing, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
+from flask_babel import gettext as _
+
+from rules import RuleViolation
+
+
+class ActionsMixin:
+    """Actions only ever touch the selected rows the actor can see, through model verbs."""
+
+    # -- actions ------------------------------------------------------------------------------
+    def selected(self, ids: list[str]) -> list[Any]:
+        """The selected rows that the actor may see (others are silently not there)."""
+        pk = self.model._meta.primary_key
+        return list(self.scoped(self.model.select()).where(pk.in_(ids)))
+
+    def run_per_row(self, ids: list[str], verb: Any, done_message: str) -> None:
+        """Apply `verb(row)` to each selected row; flash one result line per refusal."""
+        ok, refused = 0, []
+        for row in self.selected(ids):
+            try:
+                verb(row)
+                ok += 1
+            except RuleViolation as exc:
+                refused.append(f"{row}: {exc.message()}")
+        missing = len(set(ids)) - ok - len(refused)
+        flash(
+            _(
+                "%(action)s: %(ok)d of %(total)d selected records done.",
+                action=done_message,
+                ok=ok,
+                total=len(set(ids)),
+            ),
+            "success" if ok else "info",
+        )
+        for line in refused[:50]:
+            flash(line, "error")
+        if missing > 0:
+            flash(_("%(num)d selected records are not visible to you.", num=missing), "error")
+
+    def print_selected(self, kind: str, ids: list[str]) -> Any:
+        """Render the selected visible rows as one PDF; refusals are flashed, not printed."""
+        from admin_views.printing import pdf_response
+        from printouts import PrintError, render_pdf
+
+        rows = self.selected(ids)
+        if not rows:
+            flash(_("None of the selected records can be printed."), "error")
+            return None
+        try:
+            data = render_pdf(kind, rows)
+        except PrintError as exc:
+            flash(_("Printing failed: %(error)s", error=str(exc)), "error")
+            return None
+        return pdf_response(data, f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.pdf")
+
+    @action(
+        "delete",
+        lazy_gettext("Delete"),
+        lazy_gettext("Are you sure you want to delete selected records?"),
+    )
+    def action_delete(self, ids: list[str]) -> None:
+        if not self.can_delete:
+            abort(403)
+        self.run_per_row(ids, lambda row: row.delete_instance(), _("Deleted"))
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete":
+            return self.can_delete
+        return super().is_action_allowed(name)

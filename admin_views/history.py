@@ -1,0 +1,62 @@
+"""Each record's details page shows its audit history, with labels and names resolved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.audit import AuditLog
+from models.base import fk_columns
+
+AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version"}
+
+
+class HistoryMixin:
+    """Adds `history` to the details template context."""
+
+    # -- details: each record shows its history -------------------------------------------
+    def _display(self, name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
+        if value is None or value == "":
+            return ""
+        if name in names:
+            return names[name].get(value, f"#{value}")
+        choices = dict((self.column_choices or {}).get(name, ()))
+        return str(choices.get(value, value))
+
+    def history(self, record: Any) -> list[tuple[AuditLog, list[tuple[str, str, str]]]]:
+        """Audit rows of `record`, newest first, with labels and related names resolved."""
+        entries = AuditLog.history(self.model_key, record.get_id())
+        fks = {f.name: f.rel_model for f in fk_columns(self.model)}
+        wanted: dict[str, set] = {name: set() for name in fks}
+        for entry in entries:
+            for name, pair in entry.change_dict.items():
+                if name in fks:
+                    wanted[name].update(v for v in pair if v is not None)
+        names = {
+            name: {
+                r.get_id(): str(r)
+                for r in fks[name].select().where(fks[name]._meta.primary_key.in_(list(ids)))
+            }
+            if ids
+            else {}
+            for name, ids in wanted.items()
+        }
+        return [
+            (
+                entry,
+                [
+                    (
+                        str(self.get_column_name(name)),
+                        self._display(name, old, names),
+                        self._display(name, new, names),
+                    )
+                    for name, (old, new) in entry.change_dict.items()
+                    if name not in AUDIT_HIDDEN
+                ],
+            )
+            for entry in entries
+        ]
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["history"] = self.history(kwargs["model"])
+        return super().render(template, **kwargs)
