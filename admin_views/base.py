@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.form import BaseForm
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN, AutoField, fn
+from peewee import JOIN, SQL, AutoField, fn
 from wtforms import HiddenField
 
 from admin_views import localtime
@@ -33,10 +33,14 @@ from rules.permissions import may
 from rules.scope import visible
 
 COMMON_LABELS = {
-    "created_at": lazy_gettext("Created"),
-    "updated_at": lazy_gettext("Updated"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
     "id": "ID",
 }
+
+
+def _yes_no(view: Any, value: bool, name: str) -> str:
+    return _("Yes") if value else _("No")
 
 
 class GuardedConverter(CustomModelConverter):
@@ -76,6 +80,7 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
     }
     column_type_formatters_detail = {
         **typefmt.DETAIL_FORMATTERS,
+        bool: _yes_no,
         datetime: lambda view, value, name: localtime(value),
     }
 
@@ -138,7 +143,7 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
 
     def get_count_query(self) -> Any:
         """Count on the bare table: a joined count defeats SQLite's fast count."""
-        return self.scoped(self.model.select(fn.COUNT(self.model._meta.primary_key)))
+        return self.scoped(self.model.select(fn.COUNT(SQL("*"))))
 
     def get_one(self, id: Any) -> Any:
         """Fetch one row through the scoped query; None when it is outside the actor's scope."""
@@ -156,7 +161,7 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
             f = self._filters[flt]
             query = f.apply(query, f.clean(value))
             count_query = f.apply(count_query, f.clean(value))
-        count = None if self.simple_list_pager else count_query.scalar()
+        count = None if self.simple_list_pager or not execute else count_query.scalar()
         order = (
             [(self._sortable_columns[sort_column], sort_desc)]
             if sort_column

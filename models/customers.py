@@ -30,7 +30,13 @@ class Customer(BaseModel):
     notes = CharField(max_length=500, default="")
 
     class Meta:
-        indexes = ((("owner", "created_at"), False), (("store", "created_at"), False))
+        indexes = (
+            (("owner", "created_at"), False),
+            (("store", "created_at"), False),
+            (("owner", "store"), False),  # covers the pool test (owner and store both empty)
+            (("created_at",), False),  # the grid's default sort
+            (("name",), False),  # sort and prefix search by name
+        )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone})"

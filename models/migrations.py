@@ -34,8 +34,15 @@ def _v1_initial(migrator: SchemaMigrator) -> None:
     db.create_tables(ALL_TABLES, safe=True)
 
 
+def _v2_customer_grid_indexes(migrator: SchemaMigrator) -> None:
+    from models.customers import Customer
+
+    Customer._schema.create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
+    (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -6,6 +6,7 @@ Each job runs with its own connection, as SYSTEM, under a lock so runs never ove
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,7 +100,15 @@ def start_consumer(workers: int | None = None) -> Any:
         workers=workers or settings().tasks.workers, worker_type="thread", periodic=True
     )
     consumer.start()
+    # huey's handlers only act inside Consumer.run(); here the web server owns the main
+    # thread, so Ctrl-C and SIGTERM must stop it (and `serve` then stops the consumer).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_on_term)
     return consumer
+
+
+def _stop_on_term(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 from tasks import maintenance  # noqa: E402,F401  (registers the jobs)
