@@ -76,6 +76,7 @@ def init_web(app: Flask, settings: Any) -> None:
             "current_locale": select_locale(),
             "role_label": role_label,
             "request_path": request.full_path,
+            "unread_count": unread_count,
         }
 
     admin = Admin(
@@ -100,6 +101,19 @@ def localtime(value: Any) -> str:
     from flask_babel import format_datetime
 
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def unread_count() -> int:
+    """Unread messages of the logged-in person (one indexed count, for the navbar badge)."""
+    from models import Notification
+
+    if not current_user.is_authenticated:
+        return 0
+    return (
+        Notification.select()
+        .where((Notification.recipient == current_user.staff.id) & Notification.read_at.is_null())
+        .count()
+    )
 
 
 def role_label(role: str) -> str:

@@ -20,7 +20,7 @@ class ActionsMixin:
     def selected(self, ids: list[str]) -> list[Any]:
         """The selected rows that the actor may see (others are silently not there)."""
         pk = self.model._meta.primary_key
-        return list(self.scoped(self.model.select()).where(pk.in_(ids)))
+        return list(self._narrow(self.model.select()).where(pk.in_(ids)))
 
     def run_per_row(self, ids: list[str], verb: Any, done_message: str) -> None:
         """Apply `verb(row)` to each selected row; flash one result line per refusal."""

@@ -20,7 +20,7 @@ from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN, SQL, AutoField, fn
+from peewee import JOIN, SQL, AutoField, Field, fn
 from wtforms import HiddenField
 
 from admin_views import localtime
@@ -126,6 +126,18 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
         """Narrow any query on this model to the rows the current actor may see."""
         return visible(query, self.model, g.actor)
 
+    def list_where(self) -> Any:
+        """An extra condition for this grid (e.g. the pool grid shows only pool rows)."""
+        return None
+
+    def extra_columns(self) -> list[Any]:
+        """Computed SQL columns to select (aliased), e.g. days left before reclaim."""
+        return []
+
+    def _narrow(self, query: Any) -> Any:
+        where = self.list_where()
+        return self.scoped(query if where is None else query.where(where))
+
     def get_query(self) -> Any:
         """Scoped rows with the displayed foreign keys joined (no N+1 on the list page)."""
         selects, joins = [self.model], []
@@ -134,16 +146,16 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
             alias = fk.rel_model.alias(f"j_{name}")
             selects.append(alias)
             joins.append((alias, fk, name))
-        query = self.model.select(*selects)
+        query = self.model.select(*selects, *self.extra_columns())
         for alias, fk, name in joins:
             query = query.join_from(
                 self.model, alias, JOIN.LEFT_OUTER, on=(fk == alias.id), attr=name
             )
-        return self.scoped(query)
+        return self._narrow(query)
 
     def get_count_query(self) -> Any:
         """Count on the bare table: a joined count defeats SQLite's fast count."""
-        return self.scoped(self.model.select(fn.COUNT(SQL("*"))))
+        return self._narrow(self.model.select(fn.COUNT(SQL("*"))))
 
     def get_one(self, id: Any) -> Any:
         """Fetch one row through the scoped query; None when it is outside the actor's scope."""
@@ -175,6 +187,12 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
             if page:
                 query = query.offset(page * page_size)
         return count, (list(query) if execute else query)
+
+    def _sort_clause(self, query: Any, joins: set, sort_field: Any, sort_desc: bool) -> Any:
+        """Also sort by SQL expressions (computed columns such as days left)."""
+        if isinstance(sort_field, str) or isinstance(sort_field, Field):
+            return super()._sort_clause(query, joins, sort_field, sort_desc)
+        return query, joins, (sort_field.desc() if sort_desc else sort_field.asc())
 
     # -- writes: rules errors become field messages --------------------------------------------
     def get_column_name(self, field: str) -> str:

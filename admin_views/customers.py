@@ -1,15 +1,22 @@
-"""Customer grid (A1, A2, A5). Ownership, the pool and follow-ups build on this view."""
+"""Customer grids (A1-A5): owned customers with days left before reclaim, and the public pool
+(公海) with Claim; the owner role assigns and transfers in bulk."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import flash, g, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
+from models import Customer, OwnershipChange, Staff
+from rules import settings
+from rules.ownership import assign, claim, count_days_left
 
 GENDER_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
 LEVEL_CHOICES = [
@@ -18,9 +25,126 @@ LEVEL_CHOICES = [
     ("gold", _l("Gold")),
     ("vip", _l("VIP")),
 ]
+LABELS = {
+    "name": _l("Name"),
+    "phone": _l("Mobile"),
+    "gender": _l("Gender"),
+    "birthday": _l("Birthday"),
+    "wechat": _l("WeChat"),
+    "address": _l("Address"),
+    "level": _l("Level"),
+    "owner": _l("Owner"),
+    "salesperson": _l("Salesperson"),
+    "store": _l("Store"),
+    "incomplete": _l("Incomplete"),
+    "created_at": _l("Created"),
+    "notes": _l("Notes"),
+    "days_left": _l("Days left"),
+    "last_followup_at": _l("Last follow-up"),
+    "next_followup_on": _l("Next follow-up"),
+    "estimated_end_on": _l("Estimated end"),
+    "owner_since": _l("Owner since"),
+    "released_at": _l("Returned to pool"),
+    "previous_owner": _l("Previous owner"),
+    "clock_start": _l("Reclaim clock from"),
+    "last_deal_at": _l("Last purchase"),
+    "warned_clock": _l("Warned"),
+}
 
 
-class CustomerView(GuardedModelView):
+def days_left_formatter(view: Any, context: Any, model: Any, name: str) -> Any:
+    """Days left before reclaim; red when the owner is being warned."""
+    days = getattr(model, "days_left", None)
+    if days is None:
+        return ""
+    days = int(days)
+    warn = settings().customers.warn_days_before
+    css = "badge-danger" if days <= warn else "badge-light"
+    return Markup('<span class="badge {}">{}</span>').format(css, _("%(n)d days", n=days))
+
+
+class CustomerGrid(GuardedModelView):
+    """Shared by the owned-customers grid and the pool grid."""
+
+    column_joins = ("owner", "salesperson", "store")
+    column_searchable_list = ("name",)
+    column_search_prefix = ("phone",)
+    column_filters = ("incomplete", "gender", "level", "created_at")
+    column_choices = {"gender": GENDER_CHOICES, "level": LEVEL_CHOICES}
+    column_labels = LABELS
+    column_formatters = {"days_left": days_left_formatter}
+    column_details_exclude_list = ("version", "warned_clock")
+    details_template = "customers/details.html"
+    form_columns = ("name", "phone", "gender", "birthday", "wechat", "address", "level", "notes")
+    form_overrides = {"gender": SelectField, "level": SelectField}
+    form_args = {
+        "gender": {"choices": [("", "—"), *GENDER_CHOICES]},
+        "level": {"choices": LEVEL_CHOICES},
+    }
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        """A new customer belongs to whoever enters it (A1); store staff's to their store."""
+        if model.gender == "":
+            model.gender = None
+        if not is_created:
+            return
+        actor = g.actor
+        if "store_staff" in actor.roles and actor.store_id:
+            model.store = actor.store_id
+            model.owner = actor.id
+        elif "salesperson" in actor.roles:
+            model.owner = actor.id
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["ownership"] = list(
+                OwnershipChange.select()
+                .where(OwnershipChange.customer == kwargs["model"].id)
+                .order_by(OwnershipChange.at.desc())
+            )
+            kwargs["staff_names"] = {s.id: str(s) for s in Staff.select()}
+        return super().render(template, **kwargs)
+
+    @action("print_card", _l("Print customer cards"))
+    def action_print_card(self, ids: list[str]) -> Any:
+        return self.print_selected("customer_card", ids)
+
+    # -- assign / transfer (owner role) ----------------------------------------------------
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "assign":
+            return "owner" in g.actor.roles
+        if name == "claim":
+            return bool({"salesperson", "store_staff"} & g.actor.roles)
+        return super().is_action_allowed(name)
+
+    @action("assign", _l("Assign / transfer to…"))
+    def action_assign(self, ids: list[str]) -> Any:
+        return redirect(url_for(".assign_view", ids=",".join(ids), url=request.referrer))
+
+    @expose("/assign/", methods=("GET", "POST"))
+    def assign_view(self) -> Any:
+        if "owner" not in g.actor.roles:
+            return self.inaccessible_callback("assign")
+        ids = [i for i in request.values.get("ids", "").split(",") if i.isdigit()]
+        rows = self.selected(ids)
+        people = list(Staff.select().where(Staff.active).order_by(Staff.display_name))
+        people = [p for p in people if {"salesperson", "store_staff"} & p.role_set]
+        back = request.values.get("url") or self.get_url(".index_view")
+        if request.method == "POST":
+            target = Staff.get_or_none(Staff.id == request.form.get("staff", type=int))
+            if target is None:
+                flash(_("Choose who receives the customers."), "error")
+            else:
+                self.run_per_row(ids, lambda row: assign(row, target), _("Assigned"))
+                return redirect(back)
+        return self.render(
+            "customers/assign.html", rows=rows, people=people, ids=",".join(ids), back=back
+        )
+
+
+class CustomerView(CustomerGrid):
+    """Customers someone owns: a salesperson sees their own, store staff their store's."""
+
     column_list = (
         "name",
         "phone",
@@ -29,65 +153,57 @@ class CustomerView(GuardedModelView):
         "owner",
         "salesperson",
         "store",
+        "days_left",
+        "last_followup_at",
         "incomplete",
         "created_at",
     )
-    column_joins = ("owner", "salesperson", "store")
-    column_searchable_list = ("name",)
-    column_search_prefix = ("phone",)
-    column_filters = ("incomplete", "gender", "level", "created_at")
     column_editable_list = ("name", "address", "wechat")
     column_default_sort = ("created_at", True)
-    # Only indexed columns sort: any other sort reads the whole table at a million rows.
-    column_sortable_list = ("name", "phone", "created_at")
-    column_choices = {"gender": GENDER_CHOICES, "level": LEVEL_CHOICES}
-    column_labels = {
-        "name": _l("Name"),
-        "phone": _l("Mobile"),
-        "gender": _l("Gender"),
-        "birthday": _l("Birthday"),
-        "wechat": _l("WeChat"),
-        "address": _l("Address"),
-        "level": _l("Level"),
-        "owner": _l("Owner"),
-        "salesperson": _l("Salesperson"),
-        "store": _l("Store"),
-        "incomplete": _l("Incomplete"),
-        "created_at": _l("Created"),
-        "notes": _l("Notes"),
-    }
-    form_columns = (
+    # Only indexed columns sort (days left uses the clock index per owner).
+    column_sortable_list = ("name", "phone", "created_at", ("days_left", count_days_left(Customer)))
+
+    def list_where(self) -> Any:
+        return Customer.owner.is_null(False)
+
+    def extra_columns(self) -> list[Any]:
+        return [count_days_left(Customer).alias("days_left")]
+
+
+class PoolView(CustomerGrid):
+    """The public pool (公海): the company's, and for store staff their store's."""
+
+    column_list = (
         "name",
         "phone",
         "gender",
-        "birthday",
-        "wechat",
-        "address",
         "level",
-        "owner",
-        "salesperson",
         "store",
-        "notes",
+        "previous_owner",
+        "released_at",
+        "incomplete",
+        "created_at",
     )
-    form_overrides = {"gender": SelectField, "level": SelectField}
-    form_args = {
-        "gender": {"choices": [("", "—"), *GENDER_CHOICES]},
-        "level": {"choices": LEVEL_CHOICES},
-    }
+    column_joins = ("store", "previous_owner")
+    column_default_sort = ("created_at", True)
+    column_sortable_list = ("name", "phone", "created_at")
+    list_template = "customers/pool.html"
 
-    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        """A new customer belongs to whoever enters it (A1: first to submit owns it)."""
-        if not is_created:
-            return
-        actor = g.actor
-        if model.owner_id is None and "salesperson" in actor.roles:
-            model.owner = actor.id
-        if model.store_id is None and "store_staff" in actor.roles:
-            model.store = actor.store_id
-            model.owner = model.owner_id or actor.id
-        if model.gender == "":
-            model.gender = None
+    def list_where(self) -> Any:
+        return Customer.owner.is_null()
 
-    @action("print_card", _l("Print customer cards"))
-    def action_print_card(self, ids: list[str]) -> Any:
-        return self.print_selected("customer_card", ids)
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return False
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return False
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return False
+
+    @action("claim", _l("Claim"), _l("Take the selected customers as your own?"))
+    def action_claim(self, ids: list[str]) -> None:
+        self.run_per_row(ids, claim, _("Claimed"))

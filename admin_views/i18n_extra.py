@@ -13,3 +13,19 @@ ACTIONS = (N_("create"), N_("update"), N_("delete"))
 
 # AuditLog.model values (table keys), shown in the home page's recent changes as `_(model)`.
 TABLES = (N_("customer"), N_("staff"), N_("product"), N_("location"), N_("audit_log"))
+
+# More tables shown in the audit trail.
+MORE_TABLES = (N_("follow_up"), N_("follow_up_task"), N_("notification"), N_("ownership_change"))
+
+# OwnershipChange.reason values, shown in a customer's ownership history as `_(reason)`.
+OWNERSHIP_REASONS = (
+    N_("created"),
+    N_("claim"),
+    N_("assign"),
+    N_("transfer"),
+    N_("reclaim"),
+    N_("release"),
+)
+
+# FollowUpTask.reason values, shown in "my tasks" as `_(reason)`.
+TASK_REASONS = (N_("next_date"), N_("ending_soon"), N_("interval"), N_("incomplete"))

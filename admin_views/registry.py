@@ -7,15 +7,39 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views.audit import AuditLogView
 from admin_views.catalog import ProductView
-from admin_views.customers import CustomerView
+from admin_views.customers import CustomerView, PoolView
+from admin_views.followups import FollowUpView, TaskView
+from admin_views.inbox import InboxView
 from admin_views.staff import LocationView, StaffView
-from models import AuditLog, Customer, Location, Product, Staff
+from models import (
+    AuditLog,
+    Customer,
+    FollowUp,
+    FollowUpTask,
+    Location,
+    Notification,
+    Product,
+    Staff,
+)
 
 
 def add_views(admin: Admin) -> None:
     """Add the grids in menu order."""
+    admin.add_view(TaskView(FollowUpTask, _l("My tasks"), endpoint="follow_up_task"))
     admin.add_view(
         CustomerView(Customer, _l("Customers"), category=_l("Customers"), endpoint="customer")
+    )
+    admin.add_view(
+        PoolView(
+            Customer,
+            _l("Public pool"),
+            category=_l("Customers"),
+            endpoint="pool",
+            url="/admin/pool",
+        )
+    )
+    admin.add_view(
+        FollowUpView(FollowUp, _l("Follow-ups"), category=_l("Customers"), endpoint="follow_up")
     )
     admin.add_view(ProductView(Product, _l("Products"), category=_l("Catalog"), endpoint="product"))
     admin.add_view(
@@ -23,6 +47,7 @@ def add_views(admin: Admin) -> None:
             Location, _l("Warehouses & stores"), category=_l("Catalog"), endpoint="location"
         )
     )
+    admin.add_view(InboxView(Notification, _l("Inbox"), endpoint="notification"))
     admin.add_view(StaffView(Staff, _l("Staff"), category=_l("Settings"), endpoint="staff"))
     admin.add_view(
         AuditLogView(AuditLog, _l("Audit trail"), category=_l("Settings"), endpoint="audit_log")

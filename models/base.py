@@ -84,6 +84,7 @@ class BaseModel(Model):
                         _("After this change the record would be outside your scope.")
                     )
                 AuditLog.record(self, "create" if creating else "update", old, actor)
+                self.after_write("create" if creating else "update")
                 return result
         except (IntegrityError, rules.RuleViolation) as exc:
             if old is not None:
@@ -91,6 +92,9 @@ class BaseModel(Model):
             if isinstance(exc, IntegrityError):
                 raise rules.RuleViolation(self.unique_message(exc)) from exc
             raise
+
+    def after_write(self, action: str) -> None:
+        """Consequences of a write, inside the same transaction (models override)."""
 
     def delete_instance(self, recursive: bool = False, delete_nullable: bool = False) -> int:
         """Delete through the rules; raise RuleViolation and delete nothing if refused."""

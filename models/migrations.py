@@ -34,15 +34,56 @@ def _v1_initial(migrator: SchemaMigrator) -> None:
     db.create_tables(ALL_TABLES, safe=True)
 
 
-def _v2_customer_grid_indexes(migrator: SchemaMigrator) -> None:
-    from models.customers import Customer
+def _index(table: str, *columns: str) -> None:
+    """CREATE INDEX IF NOT EXISTS, named as peewee names model indexes (so never twice)."""
+    name = "_".join((table, *columns))
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({", ".join(columns)})')
 
-    Customer._schema.create_indexes(safe=True)
+
+def _v2_customer_grid_indexes(migrator: SchemaMigrator) -> None:
+    _index("customer", "owner_id", "store_id")
+    _index("customer", "created_at")
+    _index("customer", "name")
+
+
+def _v3_pool_and_followups(migrator: SchemaMigrator) -> None:
+    from playhouse.migrate import migrate as run
+
+    from models.customers import Customer, OwnershipChange
+    from models.followups import FollowUp, FollowUpTask
+    from models.notifications import Notification
+
+    have = {c.name for c in db.get_columns("customer")}
+    new = [
+        "owner_since",
+        "last_followup_at",
+        "clock_start",
+        "last_deal_at",
+        "next_followup_on",
+        "estimated_end_on",
+        "previous_owner_id",
+        "released_at",
+        "warned_clock",
+    ]
+    fields = {f.column_name: f for f in Customer._meta.sorted_fields}
+    for col in new:
+        if col not in have:
+            field = fields[col]
+            index, field.index = field.index, False  # indexes are created below, by name
+            try:
+                run(migrator.add_column("customer", col, field))
+            finally:
+                field.index = index
+    _index("customer", "previous_owner_id")
+    _index("customer", "owner_id", "clock_start")
+    _index("customer", "owner_id", "store_id", "created_at")
+    db.create_tables([OwnershipChange, Notification, FollowUp, FollowUpTask], safe=True)
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
+    (3, "public pool, reclaim clock, follow-ups, tasks, inbox", _v3_pool_and_followups),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -97,7 +97,16 @@ def configure(settings: Settings) -> None:
 
 
 # Each module registers its checks and row scopes on import.
-RULE_MODULES = ("permissions", "completeness", "staff", "catalog", "customers")
+RULE_MODULES = (
+    "permissions",
+    "completeness",
+    "staff",
+    "catalog",
+    "customers",
+    "ownership",
+    "followups",
+    "notifications",
+)
 
 
 def settings() -> Settings:

@@ -106,6 +106,21 @@ class ModelRules(_Section):
     soft_required: list[str] = []
 
 
+class CustomersSection(_Section):
+    reclaim_after_days: int = Field(30, ge=1, le=3650)
+    warn_days_before: int = Field(5, ge=0, le=365)
+    exempt_recent_deal_days: int = Field(0, ge=0, le=3650)
+    max_customers_per_owner: int = Field(500, ge=1)
+    claim_cooldown_days: int = Field(0, ge=0, le=3650)
+    followup_interval_days: int = Field(14, ge=1, le=3650)
+    ending_soon_days: int = Field(7, ge=0, le=365)
+    level_reclaim_days: dict[str, int] = {}
+
+    def reclaim_days(self, level: str) -> int:
+        """The reclaim limit for a customer level (the default when no stricter one is set)."""
+        return self.level_reclaim_days.get(level, self.reclaim_after_days)
+
+
 class ScopeSection(_Section):
     see_all: list[str] = ["owner"]
 
@@ -119,6 +134,7 @@ class Settings(_Section):
     security: SecuritySection = SecuritySection()
     printing: PrintingSection = PrintingSection()
     roles: dict[str, RoleLabel]
+    customers: CustomersSection = CustomersSection()
     scope: ScopeSection = ScopeSection()
     permissions: dict[str, Permission] = {}
     rules: dict[str, ModelRules] = {}
@@ -182,6 +198,17 @@ def _check_references(s: Settings, models: dict[str, type], jobs: set[str]) -> l
             for i, name in enumerate(getattr(rule, kind)):
                 if name not in fields:
                     errors.append(f'rules.{key}.{kind}[{i}]: {key} has no field "{name}"')
+    from_levels = getattr(models.get("customer"), "LEVELS", None)
+    for level, days in s.customers.level_reclaim_days.items():
+        if from_levels is not None and level not in from_levels:
+            errors.append(
+                f'customers.level_reclaim_days.{level}: no customer level "{level}"'
+                f" (levels: {', '.join(from_levels)})"
+            )
+        if days < 1:
+            errors.append(f"customers.level_reclaim_days.{level}: must be at least 1 day")
+    if s.customers.warn_days_before >= s.customers.reclaim_after_days:
+        errors.append("customers.warn_days_before: must be less than reclaim_after_days")
     for name, cron in s.tasks.schedule.items():
         if name not in jobs:
             errors.append(f'tasks.schedule.{name}: no job called "{name}"')

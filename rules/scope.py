@@ -33,12 +33,23 @@ def scope(model_key: str, role: str) -> Callable[[RoleScope], RoleScope]:
 
 
 def scope_expr(model: type, actor: Actor) -> Any:
-    """Return the WHERE expression for `actor` on `model`, or None when every row is visible."""
+    """Return the WHERE expression for `actor` on `model`, or None when every row is visible.
+
+    A builder registered for role "*" applies to everyone, even [scope] see_all roles
+    (a person's inbox is theirs alone).
+    """
     builders = _builders.get(model.model_key())
-    if builders is None or actor.is_system or actor.has_any(set(settings().scope.see_all)):
+    if builders is None or actor.is_system:
         return None
-    parts = [fn(model, actor) for role, fn in builders.items() if role in actor.roles]
-    return reduce(or_, parts) if parts else NOTHING
+    expr = None
+    by_role = {role: fn for role, fn in builders.items() if role != "*"}
+    if by_role and not actor.has_any(set(settings().scope.see_all)):
+        parts = [fn(model, actor) for role, fn in by_role.items() if role in actor.roles]
+        expr = reduce(or_, parts) if parts else NOTHING
+    if "*" in builders:
+        always = builders["*"](model, actor)
+        expr = always if expr is None else (expr & always)
+    return expr
 
 
 def visible(query: Any, model: type, actor: Actor) -> Any:

@@ -81,7 +81,7 @@ def test_a_write_cannot_move_a_row_out_of_the_actors_scope(world):
     with db.connection_context(), rules.acting_as(actor_of(world.sales1)):
         row = Customer.get_by_id(world.c_sales1.id)
         row.owner = world.sales2.id
-        with pytest.raises(rules.RuleViolation, match="outside"):
+        with pytest.raises(rules.RuleViolation, match="Claim, Assign or Transfer"):
             row.save()
     with system():
         assert Customer.get_by_id(world.c_sales1.id).owner_id == world.sales1.id

@@ -1,0 +1,139 @@
+"""Follow-up grids (C1, C2): log a follow-up with the full survey; "my tasks" by priority."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms import SelectField
+
+from admin_views.base import GuardedModelView
+from models import Customer, FollowUpTask
+from rules.followups import priority_expr
+from rules.scope import visible
+
+LABELS = {
+    "customer": _l("Customer"),
+    "staff": _l("Logged by"),
+    "at": _l("When"),
+    "users_count": _l("Users (几人使用)"),
+    "amount_per_person": _l("Amount per person (每人用量)"),
+    "adverse_reaction": _l("Adverse reaction (不良反应)"),
+    "adverse_details": _l("Reaction details"),
+    "expectations": _l("Expectations (期望)"),
+    "estimated_end_on": _l("Estimated end date"),
+    "next_followup_on": _l("Next follow-up date"),
+    "notes": _l("Notes"),
+    "assignee": _l("Assignee"),
+    "reason": _l("Why"),
+    "due_on": _l("Due"),
+    "priority": _l("Priority"),
+    "status": _l("Status"),
+}
+YES_NO = [("", "—"), ("0", _l("No")), ("1", _l("Yes"))]
+
+
+class FollowUpView(GuardedModelView):
+    column_list = (
+        "at",
+        "customer",
+        "staff",
+        "users_count",
+        "amount_per_person",
+        "adverse_reaction",
+        "expectations",
+        "estimated_end_on",
+        "next_followup_on",
+    )
+    column_joins = ("customer", "staff")
+    column_labels = LABELS
+    column_default_sort = ("at", True)
+    column_sortable_list = ("at",)
+    column_filters = ("adverse_reaction", "at", "next_followup_on")
+    form_columns = (
+        "customer",
+        "users_count",
+        "amount_per_person",
+        "adverse_reaction",
+        "adverse_details",
+        "expectations",
+        "estimated_end_on",
+        "next_followup_on",
+        "notes",
+    )
+    form_overrides = {"adverse_reaction": SelectField}
+    form_args = {
+        "adverse_reaction": {
+            "choices": YES_NO,
+            "coerce": lambda v: None if v in ("", None, "None") else v in (True, "1", "True"),
+        }
+    }
+
+    def _limit_customers(self, form: Any) -> Any:
+        """Offer only customers the person may follow up (their own, or their store's)."""
+        query = visible(Customer.select(), Customer, g.actor).where(Customer.owner.is_null(False))
+        if not g.actor.is_system and "owner" not in g.actor.roles:
+            mine = Customer.owner == g.actor.id
+            if g.actor.store_id:
+                mine = mine | (Customer.store == g.actor.store_id)
+            query = query.where(mine)
+        form.customer.query = query.order_by(Customer.name)
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = self._limit_customers(super().create_form(obj))
+        wanted = request.args.get("customer", type=int)
+        if request.method == "GET" and wanted:
+            form.customer.data = form.customer.query.where(Customer.id == wanted).first()
+        return form
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._limit_customers(super().edit_form(obj))
+
+
+def _task_customer(view: Any, context: Any, model: Any, name: str) -> Markup:
+    link = url_for(
+        "follow_up.create_view",
+        customer=model.customer_id,
+        url=url_for("follow_up_task.index_view"),
+    )
+    return Markup('{} <a class="btn btn-sm btn-outline-primary ml-2" href="{}">{}</a>').format(
+        model.customer, link, _("Log follow-up")
+    )
+
+
+class TaskView(GuardedModelView):
+    """My open follow-up tasks, most urgent first; logging the follow-up closes them."""
+
+    column_list = ("priority_now", "customer", "reason", "due_on", "assignee")
+    column_joins = ("customer", "assignee")
+    column_labels = {**LABELS, "priority_now": _l("Priority")}
+    column_formatters = {"customer": _task_customer, "reason": lambda v, c, m, n: _(m.reason)}
+    column_filters = ("reason", "due_on")
+    can_view_details = False
+
+    def list_where(self) -> Any:
+        return FollowUpTask.status == "open"
+
+    def priority(self) -> Any:
+        return priority_expr(FollowUpTask, date.today())
+
+    def extra_columns(self) -> list[Any]:
+        return [self.priority().alias("priority_now")]
+
+    @property
+    def column_sortable_list(self) -> Any:  # type: ignore[override]
+        return (("priority_now", self.priority()), "due_on")
+
+    @column_sortable_list.setter
+    def column_sortable_list(self, value: Any) -> None:
+        pass
+
+    column_default_sort = None
+
+    def _get_default_order(self) -> Any:
+        return [(self.priority(), True), (FollowUpTask.due_on, False)]

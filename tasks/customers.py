@@ -1,0 +1,25 @@
+"""Daily customer jobs: reclaim neglected customers (A4) and build follow-up tasks (C2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rules.followups import generate_tasks
+from rules.reclaim import reclaim_stale_customers, warn_owners
+from tasks import job, local_now
+
+
+@job("reclaim_customers")
+def reclaim_customers(now: datetime) -> str:
+    """Warn owners of customers about to return to the pool, then return the overdue ones."""
+    warned = warn_owners(now)
+    moved = reclaim_stale_customers(now)
+    return f"reclaim_customers: {moved} returned to the pool, {warned} owners' customers warned"
+
+
+@job("followup_tasks")
+def followup_tasks(now: datetime) -> str:
+    """Create today's follow-up tasks; undone ones stay open and rank higher each day."""
+    made = generate_tasks(local_now(now).date())
+    detail = ", ".join(f"{reason} {count}" for reason, count in made.items())
+    return f"followup_tasks: {sum(made.values())} new tasks ({detail})"
