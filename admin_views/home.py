@@ -46,5 +46,25 @@ class HomeView(AdminIndexView):
             .limit(10)
         )
         return self.render(
-            "home.html", staff=current_user.staff, cards=self.work_cards(), recent=list(recent)
+            "home.html",
+            staff=current_user.staff,
+            cards=self.work_cards(),
+            recent=list(recent),
+            tasks=self.my_tasks(),
+        )
+
+    def my_tasks(self) -> list[Any]:
+        """The person's ten most urgent open follow-up tasks (C2)."""
+        from datetime import date
+
+        from models import Customer, FollowUpTask
+        from rules.followups import priority_expr
+
+        prio = priority_expr(FollowUpTask, date.today())
+        return list(
+            FollowUpTask.select(FollowUpTask, Customer, prio.alias("priority_now"))
+            .join(Customer)
+            .where((FollowUpTask.assignee == g.actor.id) & (FollowUpTask.status == "open"))
+            .order_by(prio.desc(), FollowUpTask.due_on)
+            .limit(10)
         )

@@ -65,7 +65,8 @@ def exempt_expr(model: Any, now: datetime) -> Any:
     days = settings().customers.exempt_recent_deal_days
     if not days:
         return Value(1) == Value(0)
-    return model.last_deal_at >= now - timedelta(days=days)
+    # IS NOT NULL first: NOT (NULL >= x) is NULL, which would hide never-bought customers
+    return model.last_deal_at.is_null(False) & (model.last_deal_at >= now - timedelta(days=days))
 
 
 def due_for_reclaim(model: Any, now: datetime, within_days: int = 0) -> Any:
@@ -189,5 +190,5 @@ def record_creation(customer: Any) -> None:
 
 
 def count_days_left(model: Any) -> Any:
-    """SQL column `days_left`, for grids: rounded down to whole days."""
-    return fn.ROUND(days_left_expr(model, utcnow()) - 0.5)
+    """SQL column `days_left`, for grids: whole days, rounded up (10.0 and 9.2 show 10)."""
+    return fn.ROUND(days_left_expr(model, utcnow()) + 0.4999)
