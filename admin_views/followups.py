@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import g, request, url_for
@@ -13,6 +12,7 @@ from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
 from models import Customer, FollowUpTask
+from rules import local_today
 from rules.followups import priority_expr
 from rules.scope import visible
 
@@ -120,7 +120,7 @@ class TaskView(GuardedModelView):
         return FollowUpTask.status == "open"
 
     def priority(self) -> Any:
-        return priority_expr(FollowUpTask, date.today())
+        return priority_expr(FollowUpTask, local_today())
 
     def extra_columns(self) -> list[Any]:
         return [self.priority().alias("priority_now")]

@@ -55,12 +55,11 @@ class HomeView(AdminIndexView):
 
     def my_tasks(self) -> list[Any]:
         """The person's ten most urgent open follow-up tasks (C2)."""
-        from datetime import date
-
         from models import Customer, FollowUpTask
+        from rules import local_today
         from rules.followups import priority_expr
 
-        prio = priority_expr(FollowUpTask, date.today())
+        prio = priority_expr(FollowUpTask, local_today())
         return list(
             FollowUpTask.select(FollowUpTask, Customer, prio.alias("priority_now"))
             .join(Customer)

@@ -10,7 +10,9 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rules.config import Settings
 
@@ -107,6 +109,11 @@ RULE_MODULES = (
     "followups",
     "notifications",
 )
+
+
+def local_today() -> date:
+    """Today's date in the configured time zone (tasks fall due by the shop's calendar)."""
+    return datetime.now(ZoneInfo(settings().app.timezone)).date()
 
 
 def settings() -> Settings:

@@ -121,6 +121,17 @@ def _hand_over(customer: Any, new_owner: Any, reason: str, actor: Actor) -> None
     with _verb(customer):
         customer.save()
     _record(customer, old_owner, reason, actor)
+    _move_open_tasks(customer.id, new_owner.id, actor)
+
+
+def _move_open_tasks(customer_id: int, assignee: int | None, actor: Actor) -> None:
+    """Open follow-up tasks follow the customer to its new owner, or lapse in the pool."""
+    from models.followups import FollowUpTask as Task
+    from rules.bulk import audited_update
+
+    open_tasks = (Task.customer == customer_id) & (Task.status == "open")
+    change = {Task.assignee: assignee} if assignee else {Task.status: "void"}
+    audited_update(Task, open_tasks, change, actor)
 
 
 def claim(customer: Any) -> None:
@@ -181,6 +192,7 @@ def release(customer: Any, reason: str = "release") -> None:
     with _verb(customer):
         customer.save()
     _record(customer, old_owner, reason, actor)
+    _move_open_tasks(customer.id, None, actor)
 
 
 def record_creation(customer: Any) -> None:

@@ -13,6 +13,7 @@ from peewee import SQL, Value, fn
 
 from models.customers import Customer, OwnershipChange
 from models.db import db
+from models.followups import FollowUpTask as Task
 from rules import current_actor, settings
 from rules.bulk import audited_update
 from rules.i18n import gettext as _
@@ -91,6 +92,10 @@ def reclaim_stale_customers(now: datetime) -> int:
                 OwnershipChange.at,
             ],
         ).execute()
+        lapsed = Task.customer.in_(Customer.select(Customer.id).where(due)) & (
+            Task.status == "open"
+        )
+        audited_update(Task, lapsed, {Task.status: "void"}, actor)
         moved = audited_update(
             Customer,
             due,

@@ -153,3 +153,28 @@ def test_days_left_matches_the_job(world):
 
 def test_schedule_is_in_config():
     assert "reclaim_customers" in rules.settings().tasks.schedule
+
+
+def test_open_tasks_lapse_when_the_customer_is_reclaimed_and_follow_a_new_owner(world):
+    from models import FollowUpTask as Task
+    from rules.followups import generate_tasks
+    from rules.ownership import assign
+    from tests.conftest import make_staff
+
+    start_clocks(world.c_sales1, world.c_store1, next_followup_on=T0.date())
+    with system():
+        generate_tasks(T0.date() + timedelta(days=1))
+        colleague = make_staff("store1b", "store_staff", world.s1)
+        assign(Customer.get_by_id(world.c_store1.id), colleague)
+        moved = Task.get(Task.customer == world.c_store1.id)
+        assert (moved.assignee_id, moved.status) == (colleague.id, "open")
+    run(T0 + timedelta(days=40))
+    with system():
+        lapsed = Task.get(Task.customer == world.c_sales1.id)
+        assert lapsed.status == "void"
+        generate_tasks(T0.date() + timedelta(days=41))  # in the pool: no new task
+        assert (
+            not Task.select()
+            .where((Task.customer == world.c_sales1.id) & (Task.status == "open"))
+            .exists()
+        )
