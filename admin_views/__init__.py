@@ -77,6 +77,9 @@ def init_web(app: Flask, settings: Any) -> None:
             "role_label": role_label,
             "request_path": request.full_path,
             "unread_count": unread_count,
+            "company_name": settings.company.name_en
+            if select_locale() == "en" and settings.company.name_en
+            else settings.company.name,
         }
 
     admin = Admin(

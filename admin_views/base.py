@@ -20,8 +20,9 @@ from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN, SQL, AutoField, Field, fn
+from peewee import JOIN, SQL, AutoField, Field, ForeignKeyField, fn
 from wtforms import HiddenField
+from wtforms.validators import InputRequired, StopValidation
 
 from admin_views import localtime
 from admin_views.actions import ActionsMixin
@@ -37,6 +38,16 @@ COMMON_LABELS = {
     "updated_at": _l("Updated"),
     "id": "ID",
 }
+
+
+class Required(InputRequired):
+    """InputRequired whose message is translated per request (templates skip lazy strings)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        try:
+            super().__call__(form, field)
+        except StopValidation:
+            raise StopValidation(_("This field is required.")) from None
 
 
 def _yes_no(view: Any, value: bool, name: str) -> str:
@@ -208,6 +219,14 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
         labels = {n: {"label": label} for n, label in (self.column_labels or {}).items()}
         for name, args in (self.form_args or {}).items():
             labels[name] = {**labels.get(name, {}), **args}
+        # Mirror config's required fields in the form (asterisk, browser hint); the rules
+        # still decide on save, on every path.
+        rule = settings().rules.get(self.model_key)
+        for name in rule.required if rule else ():
+            args = labels.setdefault(name, {})
+            args["validators"] = [*args.get("validators", []), Required()]
+            if isinstance(getattr(self.model, name, None), ForeignKeyField):
+                args.setdefault("allow_blank", True)
         self.form_args = labels
         form_class = super().scaffold_form()
         form_class.version = HiddenField()

@@ -10,6 +10,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import SelectField
 
@@ -48,6 +49,7 @@ LABELS = {
     "previous_owner": _l("Previous owner"),
     "clock_start": _l("Reclaim clock from"),
     "last_deal_at": _l("Last purchase"),
+    "claim_button": "",
     "warned_clock": _l("Warned"),
 }
 
@@ -63,6 +65,26 @@ def days_left_formatter(view: Any, context: Any, model: Any, name: str) -> Any:
     return Markup('<span class="badge {}">{}</span>').format(css, _("%(n)d days", n=days))
 
 
+def incomplete_formatter(view: Any, context: Any, model: Any, name: str) -> Any:
+    """Flag incomplete profiles (missing soft-required fields); nothing when complete."""
+    if not model.incomplete:
+        return ""
+    return Markup('<span class="badge badge-warning">{}</span>').format(_("To complete"))
+
+
+def claim_button(view: Any, context: Any, model: Any, name: str) -> Any:
+    """A one-click Claim for people who may claim (a POST with the CSRF token)."""
+    if not view.is_action_allowed("claim"):
+        return ""
+    return Markup(
+        '<form method="post" action="{}" class="d-inline">'
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<input type="hidden" name="action" value="claim">'
+        '<input type="hidden" name="rowid" value="{}">'
+        '<button class="btn btn-sm btn-primary" data-testid="claim-{}">{}</button></form>'
+    ).format(view.get_url(".action_view"), generate_csrf(), model.id, model.id, _("Claim"))
+
+
 class CustomerGrid(GuardedModelView):
     """Shared by the owned-customers grid and the pool grid."""
 
@@ -72,7 +94,11 @@ class CustomerGrid(GuardedModelView):
     column_filters = ("incomplete", "gender", "level", "created_at")
     column_choices = {"gender": GENDER_CHOICES, "level": LEVEL_CHOICES}
     column_labels = LABELS
-    column_formatters = {"days_left": days_left_formatter}
+    column_formatters = {
+        "days_left": days_left_formatter,
+        "incomplete": incomplete_formatter,
+        "claim_button": claim_button,
+    }
     column_details_exclude_list = ("version", "warned_clock")
     details_template = "customers/details.html"
     form_columns = ("name", "phone", "gender", "birthday", "wechat", "address", "level", "notes")
@@ -174,6 +200,7 @@ class PoolView(CustomerGrid):
     """The public pool (公海): the company's, and for store staff their store's."""
 
     column_list = (
+        "claim_button",
         "name",
         "phone",
         "gender",
@@ -185,6 +212,7 @@ class PoolView(CustomerGrid):
         "created_at",
     )
     column_joins = ("store", "previous_owner")
+    column_export_exclude_list = ("version", "claim_button")
     column_default_sort = ("created_at", True)
     column_sortable_list = ("name", "phone", "created_at")
     list_template = "customers/pool.html"

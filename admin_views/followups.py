@@ -116,6 +116,14 @@ class TaskView(GuardedModelView):
     column_filters = ("reason", "due_on")
     can_view_details = False
 
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return False  # the daily job creates tasks; logging a follow-up closes them
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return False
+
     def list_where(self) -> Any:
         return FollowUpTask.status == "open"
 

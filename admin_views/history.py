@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
+from admin_views import localtime
 from models.audit import AuditLog
 from models.base import fk_columns
 
-AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version"}
+AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version", "warned_clock"}
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
 class HistoryMixin:
@@ -15,10 +21,15 @@ class HistoryMixin:
 
     # -- details: each record shows its history -------------------------------------------
     def _display(self, name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
+        """A stored value as a person reads it: names, choice labels, local times, yes/no."""
         if value is None or value == "":
             return ""
         if name in names:
             return names[name].get(value, f"#{value}")
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(value, str) and ISO_TIME.match(value):
+            return localtime(datetime.fromisoformat(value.replace(" ", "T")))
         choices = dict((self.column_choices or {}).get(name, ()))
         return str(choices.get(value, value))
 
@@ -50,7 +61,7 @@ class HistoryMixin:
                         self._display(name, new, names),
                     )
                     for name, (old, new) in entry.change_dict.items()
-                    if name not in AUDIT_HIDDEN
+                    if name not in AUDIT_HIDDEN and (old, new) != (None, None)
                 ],
             )
             for entry in entries

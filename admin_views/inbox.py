@@ -34,6 +34,9 @@ class InboxView(GuardedModelView):
     column_filters = ("read_at",)
     can_view_details = False
 
+    def is_visible(self) -> bool:
+        return False  # reached from the navbar badge, not the menu
+
     @property
     def can_create(self) -> bool:  # type: ignore[override]
         return False

@@ -6,6 +6,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from models.audit import utcnow
 from models.catalog import Product
 from models.customers import Customer
 from models.staff import Location, Staff
@@ -104,6 +105,16 @@ def _get_or_create(model, key: dict, values: dict) -> tuple[object, bool]:
     return row, True
 
 
+def _first_day_of_work() -> None:
+    """Run today's jobs once so the demo opens with tasks and reclaim warnings."""
+    from rules import local_today
+    from rules.followups import generate_tasks
+    from rules.reclaim import warn_owners
+
+    warn_owners(utcnow())
+    generate_tasks(local_today())
+
+
 def seed(customers: int = 80) -> dict[str, int]:
     """Create the demo company; rows that already exist are left alone. Return counts created."""
     made = {"locations": 0, "staff": 0, "products": 0, "customers": 0}
@@ -148,10 +159,15 @@ def seed(customers: int = 80) -> dict[str, int]:
         born = date(1950, 1, 1) + timedelta(days=rnd.randrange(365 * 50))
         level = rnd.choice(("normal", "normal", "normal", "silver", "gold", "vip"))
         owner, store = owners[i % len(owners)]
+        taken = utcnow() - timedelta(days=rnd.randrange(0, 29), hours=rnd.randrange(24))
+        next_on = (taken + timedelta(days=rnd.randrange(3, 20))).date()
         if Customer.get_or_none(phone=phone):
             continue
         complete = i % 4 != 0
         Customer(
+            owner_since=taken if owner else None,
+            clock_start=taken if owner else None,
+            next_followup_on=next_on if owner else None,
             name=name,
             phone=phone,
             gender=gender,
@@ -164,4 +180,6 @@ def seed(customers: int = 80) -> dict[str, int]:
             salesperson=people[owner] if store else None,
         ).save()
         made["customers"] += 1
+    if made["customers"]:
+        _first_day_of_work()
     return made
