@@ -104,9 +104,16 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
     def model_key(self) -> str:
         return self.model.model_key()
 
+    # Permissions this grid never offers, whatever the roles (e.g. the pool grid is read-only).
+    never: frozenset[str] = frozenset()
+
     def allowed(self, permission: str) -> bool:
         actor = g.get("actor")
-        return actor is not None and may(actor, self.model_key, permission)
+        return (
+            permission not in self.never
+            and actor is not None
+            and may(actor, self.model_key, permission)
+        )
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]

@@ -216,21 +216,10 @@ class PoolView(CustomerGrid):
     column_default_sort = ("created_at", True)
     column_sortable_list = ("name", "phone", "created_at")
     list_template = "customers/pool.html"
+    never = frozenset({"create", "edit", "delete"})
 
     def list_where(self) -> Any:
         return Customer.owner.is_null()
-
-    @property
-    def can_create(self) -> bool:  # type: ignore[override]
-        return False
-
-    @property
-    def can_edit(self) -> bool:  # type: ignore[override]
-        return False
-
-    @property
-    def can_delete(self) -> bool:  # type: ignore[override]
-        return False
 
     @action("claim", _l("Claim"), _l("Take the selected customers as your own?"))
     def action_claim(self, ids: list[str]) -> None:

@@ -115,14 +115,8 @@ class TaskView(GuardedModelView):
     column_formatters = {"customer": _task_customer, "reason": lambda v, c, m, n: _(m.reason)}
     column_filters = ("reason", "due_on")
     can_view_details = False
-
-    @property
-    def can_create(self) -> bool:  # type: ignore[override]
-        return False  # the daily job creates tasks; logging a follow-up closes them
-
-    @property
-    def can_edit(self) -> bool:  # type: ignore[override]
-        return False
+    # The daily job creates tasks; logging a follow-up closes them.
+    never = frozenset({"create", "edit"})
 
     def list_where(self) -> Any:
         return FollowUpTask.status == "open"

@@ -33,17 +33,10 @@ class InboxView(GuardedModelView):
     column_sortable_list = ("created_at",)
     column_filters = ("read_at",)
     can_view_details = False
+    never = frozenset({"create", "edit"})
 
     def is_visible(self) -> bool:
         return False  # reached from the navbar badge, not the menu
-
-    @property
-    def can_create(self) -> bool:  # type: ignore[override]
-        return False
-
-    @property
-    def can_edit(self) -> bool:  # type: ignore[override]
-        return False
 
     @action("mark_read", _l("Mark as read"))
     def action_mark_read(self, ids: list[str]) -> None:
