@@ -13,6 +13,14 @@ from flask_babel import gettext as _
 from rules import RuleViolation
 
 
+def printable(kind: str, record: Any) -> None:
+    """Raise RuleViolation when `record` may not be printed as `kind` (rules/printing.py)."""
+    from rules.printing import PRINTABLE, check_printable
+
+    if kind in PRINTABLE:
+        check_printable(kind, record)
+
+
 class ActionsMixin:
     """Actions only ever touch the selected rows the actor can see, through model verbs."""
 
@@ -51,13 +59,21 @@ class ActionsMixin:
         from admin_views.printing import pdf_response
         from printouts import PrintError, render_pdf
 
-        rows = self.selected(ids)
+        rows, refused = [], []
+        for row in self.selected(ids):
+            try:
+                printable(kind, row)
+                rows.append(row)
+            except RuleViolation as exc:
+                refused.append(exc.message())
+        for message in refused[:50]:
+            flash(message, "error")
         if not rows:
             flash(_("None of the selected records can be printed."), "error")
             return None
         try:
             data = render_pdf(kind, rows)
-        except PrintError as exc:
+        except (PrintError, RuleViolation) as exc:
             flash(_("Printing failed: %(error)s", error=str(exc)), "error")
             return None
         return pdf_response(data, f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.pdf")

@@ -17,6 +17,7 @@ from wtforms import SelectField
 from admin_views.base import GuardedModelView
 from models import Customer, OwnershipChange, Staff
 from rules import settings
+from rules.customers import normalise_phone
 from rules.ownership import assign, claim, count_days_left
 
 GENDER_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
@@ -107,6 +108,9 @@ class CustomerGrid(GuardedModelView):
         "gender": {"choices": [("", "—"), *GENDER_CHOICES]},
         "level": {"choices": LEVEL_CHOICES},
     }
+
+    def normalise_term(self, term: str) -> str:
+        return normalise_phone(term) if any(c.isdigit() for c in term) else term
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         """A new customer belongs to whoever enters it (A1); store staff's to their store."""

@@ -10,7 +10,9 @@ from admin_views.catalog import ProductView
 from admin_views.customers import CustomerView, PoolView
 from admin_views.followups import FollowUpView, TaskView
 from admin_views.inbox import InboxView
+from admin_views.sales import SalesOrderView
 from admin_views.staff import LocationView, StaffView
+from admin_views.stock import StockMoveView
 from models import (
     AuditLog,
     Customer,
@@ -19,7 +21,9 @@ from models import (
     Location,
     Notification,
     Product,
+    SalesOrder,
     Staff,
+    StockMove,
 )
 
 
@@ -40,6 +44,12 @@ def add_views(admin: Admin) -> None:
     )
     admin.add_view(
         FollowUpView(FollowUp, _l("Follow-ups"), category=_l("Customers"), endpoint="follow_up")
+    )
+    admin.add_view(
+        SalesOrderView(SalesOrder, _l("Sales orders"), category=_l("Sales"), endpoint="sales_order")
+    )
+    admin.add_view(
+        StockMoveView(StockMove, _l("Stock ledger"), category=_l("Catalog"), endpoint="stock_move")
     )
     admin.add_view(ProductView(Product, _l("Products"), category=_l("Catalog"), endpoint="product"))
     admin.add_view(

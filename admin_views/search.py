@@ -23,11 +23,16 @@ class SearchMixin:
 
     column_search_prefix: tuple[str, ...] = ()
 
+    def normalise_term(self, term: str) -> str:
+        """How a typed term is stored (phone grids drop dashes and +86)."""
+        return term
+
     def _term_clause(self, term: str) -> Any:
         prefix_fields = [getattr(self.model, n) for n in self.column_search_prefix]
         looks_like_code = term.replace("-", "").isalnum() and any(c.isdigit() for c in term)
         if prefix_fields and (looks_like_code or not self._search_fields):
-            return reduce(or_, [prefix_range(f, term.replace("-", "")) for f in prefix_fields])
+            key = self.normalise_term(term)
+            return reduce(or_, [prefix_range(f, key) for f in prefix_fields])
         return reduce(or_, [f.contains(term) for f in self._search_fields])
 
     def apply_search(self, query: Any, count_query: Any, search: str | None) -> tuple[Any, Any]:

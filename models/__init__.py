@@ -6,10 +6,26 @@ from models.customers import Customer, OwnershipChange
 from models.db import db
 from models.followups import FollowUp, FollowUpTask
 from models.notifications import Notification
+from models.points import PointsAccount, PointsEntry
+from models.sales import SalesOrder, SalesOrderLine
 from models.staff import Location, Staff
+from models.stock import StockMove
+from models.workflow import Transition
 
-GOVERNED = [Location, Staff, Product, Customer, Notification, FollowUp, FollowUpTask]
-ALL_TABLES = [AuditLog, *GOVERNED, OwnershipChange]
+GOVERNED = [
+    Location,
+    Staff,
+    Product,
+    Customer,
+    Notification,
+    FollowUp,
+    FollowUpTask,
+    SalesOrder,
+    SalesOrderLine,
+    StockMove,
+]
+LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry]
+ALL_TABLES = [AuditLog, *GOVERNED, *LEDGERS]
 MODELS = {m.model_key(): m for m in ALL_TABLES}
 
 __all__ = [
@@ -21,7 +37,13 @@ __all__ = [
     "MODELS",
     "Notification",
     "OwnershipChange",
+    "PointsAccount",
+    "PointsEntry",
     "Product",
+    "SalesOrder",
+    "SalesOrderLine",
     "Staff",
+    "StockMove",
+    "Transition",
     "db",
 ]

@@ -107,6 +107,7 @@ class BaseModel(Model):
                 rules.enforce(self, "delete", old)
                 result = super().delete_instance(recursive=False)
                 AuditLog.record(self, "delete", old, actor)
+                self.after_write("delete")
                 return result
         except IntegrityError as exc:
             raise rules.RuleViolation(

@@ -80,10 +80,26 @@ def _v3_pool_and_followups(migrator: SchemaMigrator) -> None:
     db.create_tables([OwnershipChange, Notification, FollowUp, FollowUpTask], safe=True)
 
 
+def _v4_sales_stock_points(migrator: SchemaMigrator) -> None:
+    from models import (
+        PointsAccount,
+        PointsEntry,
+        SalesOrder,
+        SalesOrderLine,
+        StockMove,
+        Transition,
+    )
+
+    db.create_tables(
+        [SalesOrder, SalesOrderLine, StockMove, Transition, PointsAccount, PointsEntry], safe=True
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
     (3, "public pool, reclaim clock, follow-ups, tasks, inbox", _v3_pool_and_followups),
+    (4, "sales orders, stock ledger, member points, transitions", _v4_sales_stock_points),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -108,6 +108,10 @@ RULE_MODULES = (
     "ownership",
     "followups",
     "notifications",
+    "approval",
+    "stock",
+    "points",
+    "sales",
 )
 
 
@@ -141,12 +145,12 @@ def enforce(record: Any, action: str, old: dict[str, Any] | None = None) -> None
 
     `action` is "create", "update" or "delete"; `old` is the stored row for update/delete.
     """
-    from rules import completeness, permissions
+    from rules import approval, completeness, permissions
 
     actor = current_actor()
     key = record.model_key()
     errors: dict[str, list[str]] = {}
-    for check in permissions.CHECKS + completeness.CHECKS + _checks.get(key, []):
+    for check in permissions.CHECKS + completeness.CHECKS + approval.CHECKS + _checks.get(key, []):
         found = check(record, action, old, actor)
         for name, msgs in (found or {}).items():
             errors.setdefault(name, []).extend(msgs)

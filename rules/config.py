@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,9 +102,29 @@ class Permission(_Section):
     export: list[str] = []
 
 
+class ApprovalStep(_Section):
+    state: str = Field(min_length=1)
+    by: list[str] = Field(min_length=1)
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 class ModelRules(_Section):
     required: list[str] = []
     soft_required: list[str] = []
+    approval: list[ApprovalStep] = []
+    allow_self_approval: bool = False
+
+
+class SalesSection(_Section):
+    number_prefix: str = Field("SO", min_length=1, max_length=6)
+    discount_limit_percent: Decimal = Field(Decimal("10"), ge=0, le=100)
+    points_per_yuan: Decimal = Field(Decimal("1"), ge=0)
+    yuan_per_point: Decimal = Field(Decimal("0.01"), ge=0)
+    ship_from: str = "WH01"
 
 
 class CustomersSection(_Section):
@@ -135,6 +156,7 @@ class Settings(_Section):
     printing: PrintingSection = PrintingSection()
     roles: dict[str, RoleLabel]
     customers: CustomersSection = CustomersSection()
+    sales: SalesSection = SalesSection()
     scope: ScopeSection = ScopeSection()
     permissions: dict[str, Permission] = {}
     rules: dict[str, ModelRules] = {}
@@ -194,6 +216,18 @@ def _check_references(s: Settings, models: dict[str, type], jobs: set[str]) -> l
             errors.append(f'rules.{key}: no table called "{key}"')
             continue
         fields = set(model._meta.fields) | set(getattr(model, "virtual_fields", ()))
+        if rule.approval and "status" not in fields:
+            errors.append(f"rules.{key}.approval: {key} has no status to approve")
+        seen = {"draft"}
+        for i, step in enumerate(rule.approval):
+            if step.state in seen or step.state in ("cancelled",):
+                errors.append(
+                    f'rules.{key}.approval[{i}].state: "{step.state}" is used twice or reserved'
+                )
+            seen.add(step.state)
+            for j, role in enumerate(step.by):
+                if role not in roles:
+                    errors.append(f'rules.{key}.approval[{i}].by[{j}]: no role "{role}" in [roles]')
         for kind in ("required", "soft_required"):
             for i, name in enumerate(getattr(rule, kind)):
                 if name not in fields:

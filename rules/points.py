@@ -1,0 +1,63 @@
+"""Member points (B5): earned when an order is paid, redeemed on an order, never negative."""
+
+from __future__ import annotations
+
+from models.db import db
+from rules import Actor, RuleViolation
+from rules.i18n import gettext as _
+
+
+def balance(customer_id: int) -> int:
+    """The customer's points balance (0 without an account)."""
+    from models.points import PointsAccount
+
+    row = PointsAccount.get_or_none(PointsAccount.customer == customer_id)
+    return row.balance if row else 0
+
+
+def post(customer_id: int, delta: int, reason: str, source: str, actor: Actor) -> int:
+    """Add a ledger entry and move the balance; refuse a balance below zero. Returns it."""
+    from models.points import PointsAccount, PointsEntry
+
+    if not delta:
+        return balance(customer_id)
+    with db.atomic():
+        PointsAccount.insert(customer=customer_id, balance=0).on_conflict_ignore().execute()
+        changed = (
+            PointsAccount.update(balance=PointsAccount.balance + delta)
+            .where((PointsAccount.customer == customer_id) & (PointsAccount.balance + delta >= 0))
+            .execute()
+        )
+        if not changed:
+            raise RuleViolation(
+                {
+                    "points_redeemed": [
+                        _(
+                            "Not enough points: the customer has %(have)d.",
+                            have=balance(customer_id),
+                        )
+                    ]
+                }
+            )
+        after = balance(customer_id)
+        PointsEntry.create(
+            customer=customer_id,
+            delta=delta,
+            reason=reason,
+            source=source,
+            balance_after=after,
+            by_name=actor.username,
+        )
+    return after
+
+
+def reverse(source: str, actor: Actor) -> None:
+    """Undo every entry posted for `source` with opposite entries (e.g. a cancelled order)."""
+    from models.points import PointsEntry
+
+    for entry in list(
+        PointsEntry.select().where(
+            (PointsEntry.source == source) & (PointsEntry.reason != "reverse")
+        )
+    ):
+        post(entry.customer_id, -entry.delta, "reverse", source, actor)

@@ -1,0 +1,215 @@
+"""Sales rules (B1-B5, A3): who may register a sale, totals and discounts, and what each
+approval step does (credit, points, stock-out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from peewee import fn
+
+from models.audit import utcnow
+from rules import Actor, RuleViolation, register, settings
+from rules import points as points_ledger
+from rules.approval import DRAFT, on_enter
+from rules.i18n import gettext as _
+from rules.scope import scope
+from rules.stock import post_outbound
+
+CENT = Decimal("0.01")
+
+
+@scope("sales_order", "salesperson")
+def own_orders(model: type, actor: Actor) -> Any:
+    """A salesperson sees the orders they entered or are credited with."""
+    return (model.created_by == actor.id) | (model.credit_owner == actor.id)
+
+
+@scope("sales_order", "store_staff")
+def store_orders(model: type, actor: Actor) -> Any:
+    return model.store == actor.store_id
+
+
+@scope("sales_order_line", "salesperson")
+@scope("sales_order_line", "store_staff")
+def lines_of_visible_orders(model: type, actor: Actor) -> Any:
+    from models.sales import SalesOrder
+    from rules.scope import scope_expr
+
+    return model.order.in_(SalesOrder.select(SalesOrder.id).where(scope_expr(SalesOrder, actor)))
+
+
+def next_number(now: datetime) -> str:
+    """SO-YYYYMMDD-NNNN, numbered per day (writes are serialised, so no two share one)."""
+    from models.sales import SalesOrder
+
+    stem = f"{settings().sales.number_prefix}-{now:%Y%m%d}-"
+    last = (
+        SalesOrder.select(fn.MAX(SalesOrder.number))
+        .where(SalesOrder.number.startswith(stem))
+        .scalar()
+    )
+    return f"{stem}{int(last[-4:]) + 1 if last else 1:04d}"
+
+
+def compute_totals(order: Any) -> None:
+    """Subtotal from the lines, less discount and redeemed points; flag a large discount (B3)."""
+    from models.sales import SalesOrderLine
+
+    cfg = settings().sales
+    order.subtotal = SalesOrderLine.subtotal_of(order.id) if order.id else Decimal("0.00")
+    points_value = (Decimal(order.points_redeemed or 0) * cfg.yuan_per_point).quantize(CENT)
+    order.total = max(Decimal("0.00"), order.subtotal - (order.discount or 0) - points_value)
+    limit = (order.subtotal * cfg.discount_limit_percent / 100).quantize(CENT)
+    order.discount_flagged = (order.discount or 0) > limit
+
+
+@register("sales_order")
+def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """B1: own customers only; sane money; express needs an address."""
+    if action == "delete":
+        return None
+    from models.customers import Customer
+
+    errors: dict[str, list[str]] = {}
+    if action == "create":
+        record.created_by = record.created_by_id or actor.id
+        record.number = record.number or next_number(utcnow())
+        customer = Customer.get_or_none(Customer.id == record.customer_id)
+        if customer is not None and not actor.is_system and "owner" not in actor.roles:
+            theirs = customer.owner_id == actor.id or (
+                customer.store_id is not None and customer.store_id == actor.store_id
+            )
+            if not theirs:
+                errors["customer"] = [_("Register sales for your own customers only.")]
+    if (record.discount or 0) < 0:
+        errors["discount"] = [_("The discount cannot be negative.")]
+    if (record.points_redeemed or 0) < 0:
+        errors["points_redeemed"] = [_("Points to redeem cannot be negative.")]
+    if record.delivery not in ("pickup", "express"):
+        errors["delivery"] = [_("Choose pickup or express.")]
+    elif record.delivery == "express" and not (record.address or "").strip():
+        errors["address"] = [_("Express delivery needs an address.")]
+    if record.status == DRAFT and record.id:
+        compute_totals(record)
+    return errors or None
+
+
+@register("sales_order_line")
+def check_line(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """Lines change only while the order is a draft; quantities and prices are positive."""
+    from models.sales import SalesOrder
+
+    order = SalesOrder.get_or_none(SalesOrder.id == record.order_id)
+    if order is not None and order.status != DRAFT and not actor.is_system:
+        return {
+            "__all__": [
+                _("The lines of %(order)s are fixed once it is submitted.", order=str(order))
+            ]
+        }
+    if action == "delete":
+        return None
+    errors = {}
+    if record.quantity is not None and record.quantity < 1:
+        errors["quantity"] = [_("The quantity must be at least 1.")]
+    if record.unit_price is not None and record.unit_price < 0:
+        errors["unit_price"] = [_("The price cannot be negative.")]
+    return errors or None
+
+
+def refresh_totals(order_id: int) -> None:
+    """Recompute a draft order's totals after its lines changed (saved through the rules)."""
+    from models.sales import SalesOrder
+
+    order = SalesOrder.get_or_none(SalesOrder.id == order_id)
+    if order is not None and order.status == DRAFT:
+        order.save()  # check_order recomputes the totals of a draft
+
+
+def _entering_submitted(order: Any, actor: Actor, note: str) -> None:
+    """Freeze the totals and the performance credit (A3) as the order is submitted."""
+    from models.sales import SalesOrderLine
+
+    if not SalesOrderLine.select().where(SalesOrderLine.order == order.id).exists():
+        raise RuleViolation({"__all__": [_("Add at least one product line before submitting.")]})
+    customer = order.customer
+    compute_totals(order)
+    order.credit_owner = customer.owner_id
+    order.credit_salesperson = customer.salesperson_id or (
+        actor.id if customer.store_id else customer.owner_id
+    )
+    order.store = customer.store_id
+    order.submitted_at = utcnow()
+    if order.points_redeemed > points_ledger.balance(customer.id):
+        raise RuleViolation(
+            {
+                "points_redeemed": [
+                    _(
+                        "Not enough points: the customer has %(have)d.",
+                        have=points_ledger.balance(customer.id),
+                    )
+                ]
+            }
+        )
+
+
+def _entering_paid(order: Any, actor: Actor, note: str) -> None:
+    """Finance confirms the money (B3, B5): big discounts need explicit approval; points move."""
+    if order.discount_flagged and order.discount_approved_by_id is None:
+        raise RuleViolation(
+            {
+                "discount": [
+                    _(
+                        "%(order)s has a discount above the limit: approve the discount first.",
+                        order=str(order),
+                    )
+                ]
+            }
+        )
+    order.paid_amount = order.paid_amount or order.total
+    order.paid_at = utcnow()
+    source = f"sales_order:{order.id}"
+    points_ledger.post(order.customer_id, -order.points_redeemed, "redeem", source, actor)
+    rate = settings().sales.points_per_yuan
+    order.points_earned = int((order.total * rate).to_integral_value(rounding=ROUND_DOWN))
+    points_ledger.post(order.customer_id, order.points_earned, "earn", source, actor)
+
+
+def _entering_shipped(order: Any, actor: Actor, note: str) -> None:
+    """The warehouse ships: sale-outbound movements, refused with the shortfall named (B4)."""
+    from models.staff import Location
+
+    location = order.ship_from_id or Location.get(Location.code == settings().sales.ship_from).id
+    order.ship_from = location
+    lines = [(line, line.quantity) for line in order.lines]
+    post_outbound(lines, location, "sale_outbound", f"sales_order:{order.id}", order.number)
+    order.shipped_at = utcnow()
+
+
+def _entering_cancelled(order: Any, actor: Actor, note: str) -> None:
+    if order.paid_at is not None:
+        points_ledger.reverse(f"sales_order:{order.id}", actor)
+
+
+def approve_discount(order: Any) -> None:
+    """Finance explicitly accepts a discount above the limit (B3)."""
+    from rules import current_actor
+    from rules.approval import _moving
+
+    actor = current_actor()
+    if "finance" not in actor.roles and not actor.is_system:
+        raise RuleViolation(_("Only finance approves discounts."))
+    if not order.discount_flagged:
+        raise RuleViolation(_("%(order)s has no discount to approve.", order=str(order)))
+    with _moving(order, order.status):
+        order.discount_approved_by = actor.id
+        order.save()
+
+
+on_enter["sales_order"] = {
+    "submitted": _entering_submitted,
+    "paid": _entering_paid,
+    "shipped": _entering_shipped,
+    "cancelled": _entering_cancelled,
+}
