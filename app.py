@@ -92,7 +92,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict | None = N
 
     configure_queue(settings)
     init_web(app, settings)
-    for command in (check_config, migrate_command, seed_demo, run_job, serve):
+    for command in (check_config, migrate_command, seed_demo, run_job, serve, print_command):
         app.cli.add_command(command)
     return app
 
@@ -165,3 +165,32 @@ def serve(host: str, port: int, no_consumer: bool) -> None:
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+
+
+@click.command("print")
+@click.argument("kind")
+@click.argument("numbers", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def print_command(kind: str, numbers: tuple[str, ...], output: str) -> None:
+    """Print a voucher for one or more sales orders into a PDF file."""
+    from models import SalesOrder
+    from printouts import PrintError, render_pdf
+    from rules.printing import check_printable
+
+    with rules.acting_as(rules.SYSTEM), db.connection_context():
+        orders = []
+        for number in numbers:
+            order = SalesOrder.get_or_none(SalesOrder.number == number)
+            if order is None:
+                raise click.BadParameter(f"no sales order {number}")
+            try:
+                check_printable(kind, order)
+            except (rules.RuleViolation, ValueError) as exc:
+                raise click.ClickException(str(exc)) from exc
+            orders.append(order)
+        try:
+            data = render_pdf(kind, orders)
+        except (PrintError, rules.RuleViolation) as exc:
+            raise click.ClickException(str(exc)) from exc
+    Path(output).write_bytes(data)
+    click.echo(f"{output}: {kind}, {len(orders)} order(s), {len(data)} bytes")

@@ -10,6 +10,7 @@ from admin_views.catalog import ProductView
 from admin_views.customers import CustomerView, PoolView
 from admin_views.followups import FollowUpView, TaskView
 from admin_views.inbox import InboxView
+from admin_views.reports import PerformanceView
 from admin_views.sales import SalesOrderView
 from admin_views.staff import LocationView, StaffView
 from admin_views.stock import StockMoveView
@@ -47,6 +48,14 @@ def add_views(admin: Admin) -> None:
     )
     admin.add_view(
         SalesOrderView(SalesOrder, _l("Sales orders"), category=_l("Sales"), endpoint="sales_order")
+    )
+    admin.add_view(
+        PerformanceView(
+            _l("Performance"),
+            category=_l("Sales"),
+            endpoint="performance",
+            url="/admin/performance",
+        )
     )
     admin.add_view(
         StockMoveView(StockMove, _l("Stock ledger"), category=_l("Catalog"), endpoint="stock_move")

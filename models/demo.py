@@ -181,5 +181,9 @@ def seed(customers: int = 80) -> dict[str, int]:
         ).save()
         made["customers"] += 1
     if made["customers"]:
+        from models.demo_sales import demo_orders, opening_stock
+
+        opening_stock()
+        made["orders"] = demo_orders()
         _first_day_of_work()
     return made
