@@ -105,6 +105,7 @@ class SalesOrderView(GuardedModelView):
     }
     column_choices = {"delivery": [("pickup", _l("Pickup")), ("express", _l("Express"))]}
     details_template = "sales/details.html"
+    list_template = "sales/list.html"
     form_columns = (
         "customer",
         "delivery",
@@ -238,6 +239,35 @@ class SalesOrderView(GuardedModelView):
             else:
                 why = _("refused")
             flash(f"{row}: {why}", "error")
+
+    def my_steps(self) -> list[str]:
+        """The approval steps the current person may take (for the list page's buttons)."""
+        return [s.state for s in steps("sales_order")[1:] if g.actor.has_any(set(s.by))]
+
+    @expose("/approve_matching/", methods=("POST",))
+    def approve_matching_view(self) -> Any:
+        """Approve every order that matches the list's current search and filters."""
+        state = request.form.get("step", "")
+        if state not in self.my_steps():
+            return self.inaccessible_callback("approve_matching")
+        args = self._get_list_extra_args()
+        _count, query = self.get_list(
+            0, None, False, args.search, args.filters, execute=False, page_size=0
+        )
+        matching = SalesOrder.id.in_(query.select(SalesOrder.id))
+        if on_enter.get("sales_order", {}).get(state):
+            ids = [str(r.id) for r in SalesOrder.select(SalesOrder.id).where(matching).limit(500)]
+            self.approve_selected(ids, state)
+        else:
+            try:
+                moved = bulk_approve(SalesOrder, matching, state, request.form.get("note", ""))
+                flash(
+                    _("%(action)s: %(ok)d matching orders done.", action=_(state), ok=moved),
+                    "success" if moved else "info",
+                )
+            except RuleViolation as exc:
+                flash(exc.message(), "error")
+        return redirect(self.get_url(".index_view", **request.args))
 
     @action("submit", _l("Submit"))
     def action_submit(self, ids: list[str]) -> None:

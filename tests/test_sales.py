@@ -289,3 +289,29 @@ def test_orders_are_scoped(as_user, world):
     assert order.number not in as_user("sales2").get("/admin/sales_order/").get_data(as_text=True)
     assert order.number in as_user("sales1").get("/admin/sales_order/").get_data(as_text=True)
     assert order.number in as_user("finance").get("/admin/sales_order/").get_data(as_text=True)
+
+
+def test_approve_everything_matching_the_filter_set_based(as_user, world):
+    from tests.conftest import count_queries
+
+    orders = [step(world.sales1, new_order(world)) for _ in range(3)]
+    c = as_user("supervisor")
+    c.token()  # fetch the CSRF token outside the counted requests
+    with count_queries() as few:
+        c.post("/admin/sales_order/approve_matching/?search=SO-NOPE", {"step": "verified"})
+    assert [reload(o).status for o in orders] == ["submitted"] * 3  # nothing matched
+    more = [step(world.sales1, new_order(world)) for _ in range(20)]
+    with count_queries() as many:
+        c.post("/admin/sales_order/approve_matching/", {"step": "verified"})
+    assert all(reload(o).status == "verified" for o in orders + more)
+    assert many.count == few.count  # set-based: the statement count does not grow
+    assert (
+        c.post("/admin/sales_order/approve_matching/", {"step": "paid"}, csrf=False).status_code
+        == 400
+    )
+    assert (
+        as_user("sales2")
+        .post("/admin/sales_order/approve_matching/", {"step": "verified"})
+        .status_code
+        == 403
+    )
