@@ -29,3 +29,12 @@ OWNERSHIP_REASONS = (
 
 # FollowUpTask.reason values, shown in "my tasks" as `_(reason)`.
 TASK_REASONS = (N_("next_date"), N_("ending_soon"), N_("interval"), N_("incomplete"))
+
+# Approval states (SalesOrder.status and later workflows), shown as `_(status)`.
+STATES = (N_("draft"), N_("submitted"), N_("verified"), N_("paid"), N_("shipped"), N_("cancelled"))
+
+# Report periods, shown as `_(grain)`.
+GRAINS = (N_("day"), N_("month"), N_("year"))
+
+# Tables of the sales process in the audit trail.
+SALES_TABLES = (N_("sales_order"), N_("sales_order_line"), N_("stock_move"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -13,10 +13,10 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
 
+from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
-from models import Customer, SalesOrder, SalesOrderLine, Transition
-from rules import RuleViolation, settings
-from rules.approval import approve, bulk_approve, cancel, on_enter, reject, steps
+from models import Customer, SalesOrderLine, Transition
+from rules import settings
 from rules.sales import approve_discount
 from rules.scope import visible
 
@@ -76,7 +76,7 @@ def _money(view: Any, context: Any, model: Any, name: str) -> str:
     return "" if value is None else f"¥{value:,.2f}"
 
 
-class SalesOrderView(GuardedModelView):
+class SalesOrderView(ApprovalMixin, GuardedModelView):
     column_list = (
         "number",
         "customer",
@@ -103,7 +103,16 @@ class SalesOrderView(GuardedModelView):
         "subtotal": _money,
         "paid_amount": _money,
     }
-    column_choices = {"delivery": [("pickup", _l("Pickup")), ("express", _l("Express"))]}
+    column_choices = {
+        "delivery": [("pickup", _l("Pickup")), ("express", _l("Express"))],
+        "payment_method": [
+            ("wechat", _l("WeChat Pay")),
+            ("alipay", _l("Alipay")),
+            ("cash", _l("Cash")),
+            ("card", _l("Bank card")),
+            ("transfer", _l("Bank transfer")),
+        ],
+    }
     details_template = "sales/details.html"
     list_template = "sales/list.html"
     form_columns = (
@@ -142,8 +151,6 @@ class SalesOrderView(GuardedModelView):
     ]
 
     def __init__(self, *args: Any, **kwargs: Any):
-        for step in steps("sales_order"):
-            self._add_step_action(step.state)
         for kind, label in VOUCHERS:
             self._add_print_action(kind, label)
         super().__init__(*args, **kwargs)
@@ -155,21 +162,9 @@ class SalesOrderView(GuardedModelView):
         handler._action = (f"print_{kind}", _l("Print: %(voucher)s", voucher=label), None)
         setattr(self, f"action_print_{kind}", handler)
 
-    def _add_step_action(self, state: str) -> None:
-        def handler(ids: list[str]) -> Any:
-            return self.approve_selected(ids, state)
-
-        handler._action = (f"to_{state}", _l("Approve: %(step)s", step=_l(state)), None)
-        setattr(self, f"action_to_{state}", handler)
-
     def is_action_allowed(self, name: str) -> bool:
-        if name.startswith("to_"):
-            step = next((s for s in steps("sales_order") if s.state == name[3:]), None)
-            return step is not None and g.actor.has_any(set(step.by))
         if name == "approve_discount":
             return "finance" in g.actor.roles
-        if name in ("reject", "cancel"):
-            return self.can_edit
         return super().is_action_allowed(name)
 
     def _limit_customers(self, form: Any) -> Any:
@@ -188,124 +183,10 @@ class SalesOrderView(GuardedModelView):
     def edit_form(self, obj: Any = None) -> Any:
         return self._limit_customers(super().edit_form(obj))
 
-    # -- approval ---------------------------------------------------------------------------
-    def approve_selected(self, ids: list[str], state: str) -> None:
-        """Set-based for steps without side effects; one verb per row for the others."""
-        if on_enter.get("sales_order", {}).get(state):
-            self.run_per_row(ids, lambda row: self._approve_to(row, state), _(state))
-            return
-        try:
-            moved = bulk_approve(
-                SalesOrder, SalesOrder.id.in_(ids), state, request.form.get("note", "")
-            )
-        except RuleViolation as exc:
-            flash(exc.message(), "error")
-            return
-        flash(
-            _(
-                "%(action)s: %(ok)d of %(total)d selected records done.",
-                action=_(state),
-                ok=moved,
-                total=len(set(ids)),
-            ),
-            "success" if moved else "info",
-        )
-        self._explain_leftovers(ids, state)
-
-    def _approve_to(self, row: Any, state: str) -> None:
-        prev = [s.state for s in steps("sales_order")]
-        before = "draft" if prev.index(state) == 0 else prev[prev.index(state) - 1]
-        if row.status != before:
-            raise RuleViolation(
-                _(
-                    "%(record)s is %(state)s, not %(before)s.",
-                    record=str(row),
-                    state=_(row.status),
-                    before=_(before),
-                )
-            )
-        approve(row, request.form.get("note", ""))
-
-    def _explain_leftovers(self, ids: list[str], state: str) -> None:
-        """One line per selected order that did not move, saying why (first 50)."""
-        order = ["draft", *(s.state for s in steps("sales_order"))]
-        before = order[order.index(state) - 1]
-        left = self.selected(ids)
-        for row in [r for r in left if r.status != state][:50]:
-            if row.status != before:
-                why = _("it is %(state)s", state=_(row.status))
-            elif row.created_by_id == g.actor.id:
-                why = _("you submitted it, so someone else must approve it")
-            else:
-                why = _("refused")
-            flash(f"{row}: {why}", "error")
-
-    def my_steps(self) -> list[str]:
-        """The approval steps the current person may take (for the list page's buttons)."""
-        return [s.state for s in steps("sales_order")[1:] if g.actor.has_any(set(s.by))]
-
-    @expose("/approve_matching/", methods=("POST",))
-    def approve_matching_view(self) -> Any:
-        """Approve every order that matches the list's current search and filters."""
-        state = request.form.get("step", "")
-        if state not in self.my_steps():
-            return self.inaccessible_callback("approve_matching")
-        args = self._get_list_extra_args()
-        _count, query = self.get_list(
-            0, None, False, args.search, args.filters, execute=False, page_size=0
-        )
-        matching = SalesOrder.id.in_(query.select(SalesOrder.id))
-        if on_enter.get("sales_order", {}).get(state):
-            ids = [str(r.id) for r in SalesOrder.select(SalesOrder.id).where(matching).limit(500)]
-            self.approve_selected(ids, state)
-        else:
-            try:
-                moved = bulk_approve(SalesOrder, matching, state, request.form.get("note", ""))
-                flash(
-                    _("%(action)s: %(ok)d matching orders done.", action=_(state), ok=moved),
-                    "success" if moved else "info",
-                )
-            except RuleViolation as exc:
-                flash(exc.message(), "error")
-        return redirect(self.get_url(".index_view", **request.args))
-
-    @action("submit", _l("Submit"))
-    def action_submit(self, ids: list[str]) -> None:
-        self.run_per_row(ids, lambda row: self._approve_to(row, "submitted"), _("Submitted"))
-
     @action("approve_discount", _l("Approve the discount"))
     def action_approve_discount(self, ids: list[str]) -> None:
         self.run_per_row(ids, approve_discount, _("Discount approved"))
 
-    @action("reject", _l("Reject to draft…"))
-    def action_reject(self, ids: list[str]) -> Any:
-        return redirect(url_for(".reason_view", verb="reject", ids=",".join(ids)))
-
-    @action("cancel", _l("Cancel…"))
-    def action_cancel(self, ids: list[str]) -> Any:
-        return redirect(url_for(".reason_view", verb="cancel", ids=",".join(ids)))
-
-    @expose("/reason/", methods=("GET", "POST"))
-    def reason_view(self) -> Any:
-        """Reject or cancel the selected orders with a reason that is kept in their history."""
-        verb = request.values.get("verb")
-        if verb not in ("reject", "cancel") or not self.can_edit:
-            return self.inaccessible_callback("reason")
-        ids = [i for i in request.values.get("ids", "").split(",") if i.isdigit()]
-        if request.method == "POST":
-            reason = request.form.get("reason", "").strip()
-            if not reason:
-                flash(_("Give a reason."), "error")
-            else:
-                fn = reject if verb == "reject" else cancel
-                done = _("Rejected") if verb == "reject" else _("Cancelled")
-                self.run_per_row(ids, lambda row: fn(row, reason), done)
-                return redirect(self.get_url(".index_view"))
-        return self.render(
-            "sales/reason.html", rows=self.selected(ids), verb=verb, ids=",".join(ids)
-        )
-
-    # -- vouchers ---------------------------------------------------------------------------
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["transitions"] = Transition.history("sales_order", kwargs["model"].id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -34,18 +34,41 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: Printout kind -> template in printouts/templates.
 KINDS: dict[str, str] = {
     "customer_card": "customer_card.html",
+    # the sales vouchers (B6), see printouts/vouchers.py
+    "sales_invoice": "sales_invoice.html",
+    "sales_receipt": "sales_receipt.html",
+    "payment_receipt": "payment_receipt.html",
+    "pickup_voucher": "pickup_voucher.html",
+    "express_waybill": "express_waybill.html",
+    "points_slip": "points_slip.html",
 }
 
 #: Printout kind -> prefix of its number ("KH-000123"), for records without a `number`.
 PREFIXES: dict[str, str] = {
     "customer_card": "KH",
+    # a voucher's number is its prefix and the order's: FP-20261128-0001 for SO-20261128-0001
+    "sales_invoice": "FP",
+    "sales_receipt": "XP",
+    "payment_receipt": "SK",
+    "pickup_voucher": "LH",
+    "express_waybill": "KD",
+    "points_slip": "JF",
 }
+
+#: Hooks a printout module (e.g. printouts/vouchers.py) registers for its kinds:
+#: kind -> fn(records) raising rules.RuleViolation when a record may not be printed yet,
+CHECKS: dict[str, Callable[[list], None]] = {}
+#: kind -> fn(record) giving the printout's number (instead of the record's own),
+NUMBERS: dict[str, Callable[[Any], str]] = {}
+#: kind -> fn(record) giving more context for the record's page (lines, totals, ...).
+PAGE_CONTEXT: dict[str, Callable[[Any], dict[str, Any]]] = {}
 
 #: xhtml2pdf warnings that mean the paper would be wrong: a blocked font, a box for a glyph.
 FATAL_WARNINGS = (
     "Blocked by the resource policy",
     "No font this document has can draw",
     "None of the font families",
+    "Cannot draw the",  # a barcode (the waybill's) that could not be drawn
 )
 
 GENDERS = {"F": "女", "M": "男"}
@@ -76,6 +99,8 @@ _env.filters["when"] = _when
 
 def printout_number(kind: str, record: Any) -> str:
     """The printout's number: the record's own `number` if it has one, else e.g. "KH-000123"."""
+    if kind in NUMBERS:
+        return NUMBERS[kind](record)
     own = getattr(record, "number", None)
     if own:
         return str(own)
@@ -94,12 +119,16 @@ def _template_name(kind: str) -> str:
 def render_html(
     kind: str, records: Sequence[Any], font: PrintFont | None = None, **context: Any
 ) -> str:
-    """The printout's HTML: company header from config, one page per record."""
+    """The printout's HTML: company header from config, one page per record (RuleViolation
+    if a record is not in a state to be printed on this kind)."""
     template = _env.get_template(_template_name(kind))
+    if kind in CHECKS:
+        CHECKS[kind](list(records))
     font = font or current_font()
     settings = rules.settings()
     printed_at = context.pop("printed_at", None) or datetime.now(ZoneInfo(settings.app.timezone))
-    pages = [{"record": r, "number": printout_number(kind, r)} for r in records]
+    extra = PAGE_CONTEXT.get(kind, lambda record: {})
+    pages = [{"record": r, "number": printout_number(kind, r), **extra(r)} for r in records]
     return template.render(
         pages=pages,
         company=settings.company,
@@ -193,7 +222,8 @@ def _describe(chars: list[str]) -> str:
 
 
 def render_pdf(kind: str, records: list, **context: Any) -> bytes:
-    """Render `records` of printout `kind` as one PDF, one record per page; PrintError if not."""
+    """Render `records` of printout `kind` as one PDF, one record per page; PrintError if not
+    (RuleViolation if a record is not in a state to be printed on it)."""
     records = list(records)
     if not records:
         raise PrintError("nothing to print")
@@ -204,3 +234,6 @@ def render_pdf(kind: str, records: list, **context: Any) -> bytes:
         name = font.path.name if font.path else font.family
         raise PrintError(f"the font {name} has no glyph for {_describe(missing)}")
     return html_to_pdf(html, font)
+
+
+from printouts import vouchers  # noqa: E402, F401  (registers the sales vouchers' hooks)

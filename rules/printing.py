@@ -46,7 +46,7 @@ PRINTABLE: dict[str, Callable[[Any], bool]] = {
 }
 
 #: Voucher kind -> the delivery it is for (the others fit any delivery).
-DELIVERY = {"pickup_voucher": "pickup", "express_waybill": "express"}
+DELIVERY = {"pickup_voucher": N_("pickup"), "express_waybill": N_("express")}
 
 #: Voucher kind -> its name in messages (translated; zh_CN uses the 凭证 names).
 NAMES = {

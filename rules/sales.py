@@ -77,6 +77,8 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
         record.created_by = record.created_by_id or actor.id
         record.number = record.number or next_number(utcnow())
         customer = Customer.get_or_none(Customer.id == record.customer_id)
+        if customer is not None:
+            record.store = customer.store_id
         if customer is not None and not actor.is_system and "owner" not in actor.roles:
             theirs = customer.owner_id == actor.id or (
                 customer.store_id is not None and customer.store_id == actor.store_id
