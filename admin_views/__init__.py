@@ -77,6 +77,7 @@ def init_web(app: Flask, settings: Any) -> None:
             "role_label": role_label,
             "request_path": request.full_path,
             "unread_count": unread_count,
+            "state_label": state_label,
             "company_name": settings.company.name_en
             if select_locale() == "en" and settings.company.name_en
             else settings.company.name,
@@ -117,6 +118,14 @@ def unread_count() -> int:
         .where((Notification.recipient == current_user.staff.id) & Notification.read_at.is_null())
         .count()
     )
+
+
+def state_label(state: str) -> str:
+    """A workflow state as shown: translated, and capitalised in English ("Verified")."""
+    from flask_babel import gettext
+
+    text = gettext(state)
+    return text[:1].upper() + text[1:] if text.isascii() else text
 
 
 def role_label(role: str) -> str:

@@ -12,9 +12,11 @@ from typing import Any
 from flask import flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from admin_views import state_label
 from rules import RuleViolation
 from rules.approval import approve, bulk_approve, cancel, on_enter, reject, steps
 
@@ -40,13 +42,14 @@ class ApprovalMixin:
         def handler(ids: list[str]) -> Any:
             return self.approve_selected(ids, state)
 
-        handler._action = (f"to_{state}", _l("Approve: %(step)s", step=_l(state)), None)
+        label = LazyString(lambda: _("Approve: %(step)s", step=state_label(state)))
+        handler._action = (f"to_{state}", label, None)
         setattr(self, f"action_to_{state}", handler)
 
     def approve_selected(self, ids: list[str], state: str) -> None:
         """Set-based for steps without side effects; one verb per row for the others."""
         if on_enter.get(self.model.model_key(), {}).get(state):
-            self.run_per_row(ids, lambda row: self._approve_to(row, state), _(state))
+            self.run_per_row(ids, lambda row: self._approve_to(row, state), state_label(state))
             return
         try:
             moved = bulk_approve(
@@ -58,7 +61,7 @@ class ApprovalMixin:
         flash(
             _(
                 "%(action)s: %(ok)d of %(total)d selected records done.",
-                action=_(state),
+                action=state_label(state),
                 ok=moved,
                 total=len(set(ids)),
             ),
@@ -116,7 +119,11 @@ class ApprovalMixin:
             try:
                 moved = bulk_approve(self.model, matching, state, request.form.get("note", ""))
                 flash(
-                    _("%(action)s: %(ok)d matching orders done.", action=_(state), ok=moved),
+                    _(
+                        "%(action)s: %(ok)d matching orders done.",
+                        action=state_label(state),
+                        ok=moved,
+                    ),
                     "success" if moved else "info",
                 )
             except RuleViolation as exc:

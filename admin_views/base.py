@@ -14,7 +14,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
-from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.contrib.peewee.form import CustomModelConverter, save_inline
 from flask_admin.form import BaseForm
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
@@ -28,7 +28,9 @@ from admin_views import localtime
 from admin_views.actions import ActionsMixin
 from admin_views.export import ExportMixin
 from admin_views.history import HistoryMixin
+from admin_views.importer import ImportMixin
 from admin_views.search import SearchMixin
+from models.db import db
 from rules import RuleViolation, settings
 from rules.permissions import may
 from rules.scope import visible
@@ -65,7 +67,9 @@ class GuardedConverter(CustomModelConverter):
         return field.name, HiddenField(**{k: v for k, v in kwargs.items() if k != "validators"})
 
 
-class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, ModelView):
+class GuardedModelView(
+    HistoryMixin, ActionsMixin, ImportMixin, SearchMixin, ExportMixin, ModelView
+):
     """Base for every grid: guarded, scoped, rules-checked, exportable."""
 
     form_base_class = BaseForm  # CSRF is global (Flask-WTF CSRFProtect covers every POST)
@@ -252,12 +256,15 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
     def create_model(self, form: Any) -> Any:
         model = self.model()
         try:
-            form.populate_obj(model)
-            model.version = 1
-            self.on_model_change(form, model, True)
-            model.save(force_insert=False)
+            with db.atomic():  # the record and its inline rows: all saved or none
+                form.populate_obj(model)
+                model.version = 1
+                self.on_model_change(form, model, True)
+                model.save(force_insert=False)
+                save_inline(form, model)
         except RuleViolation as exc:
             self._show_violation(exc, form)
+            model.id = None
             return False
         self.after_model_change(form, model, True)
         return model
@@ -269,7 +276,9 @@ class GuardedModelView(HistoryMixin, ActionsMixin, SearchMixin, ExportMixin, Mod
             submitted = getattr(getattr(form, "version", None), "data", None)
             model.version = int(submitted) if submitted else loaded
             self.on_model_change(form, model, False)
-            model.save()
+            with db.atomic():
+                model.save()
+                save_inline(form, model)
         except (RuleViolation, ValueError) as exc:
             if isinstance(exc, ValueError):
                 exc = RuleViolation({"version": [str(exc)]})

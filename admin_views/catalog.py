@@ -23,3 +23,4 @@ class ProductView(GuardedModelView):
         "active": _l("Active"),
     }
     form_columns = ("sku", "name", "spec", "unit", "price", "active")
+    column_import_list = form_columns

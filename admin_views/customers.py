@@ -103,6 +103,7 @@ class CustomerGrid(GuardedModelView):
     column_details_exclude_list = ("version", "warned_clock")
     details_template = "customers/details.html"
     form_columns = ("name", "phone", "gender", "birthday", "wechat", "address", "level", "notes")
+    column_import_list = form_columns
     form_overrides = {"gender": SelectField, "level": SelectField}
     form_args = {
         "gender": {"choices": [("", "—"), *GENDER_CHOICES]},

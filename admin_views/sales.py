@@ -13,10 +13,12 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
 
+from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
 from models import Customer, SalesOrderLine, Transition
 from rules import settings
+from rules.printing import PRINTABLE
 from rules.sales import approve_discount
 from rules.scope import visible
 
@@ -68,7 +70,7 @@ LABELS = {
 
 def _status(view: Any, context: Any, model: Any, name: str) -> Markup:
     css = STATUS_CSS.get(model.status, "light")
-    return Markup('<span class="badge badge-{}">{}</span>').format(css, _(model.status))
+    return Markup('<span class="badge badge-{}">{}</span>').format(css, state_label(model.status))
 
 
 def _money(view: Any, context: Any, model: Any, name: str) -> str:
@@ -127,6 +129,19 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "gifts",
         "note",
     )
+    column_import_list = (
+        "customer",
+        "delivery",
+        "recipient",
+        "recipient_phone",
+        "address",
+        "payment_method",
+        "discount",
+        "points_redeemed",
+        "gifts",
+        "note",
+    )
+    import_lookups = {"customer": (Customer, "phone")}
     form_overrides = {"delivery": SelectField, "payment_method": SelectField}
     form_args = {
         "delivery": {"choices": [("pickup", _l("Pickup")), ("express", _l("Express"))]},
@@ -190,7 +205,9 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["transitions"] = Transition.history("sales_order", kwargs["model"].id)
-            kwargs["vouchers"] = VOUCHERS
+            kwargs["vouchers"] = [
+                (k, label) for k, label in VOUCHERS if PRINTABLE[k](kwargs["model"])
+            ]
             kwargs["limit"] = settings().sales.discount_limit_percent
         return super().render(template, **kwargs)
 

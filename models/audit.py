@@ -20,7 +20,7 @@ def utcnow() -> datetime:
 def plain(value: Any) -> Any:
     """A JSON-safe, comparable form of a stored value."""
     if isinstance(value, Decimal):
-        return str(value)
+        return f"{value:.2f}"  # 396 and 396.00 are the same money
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value

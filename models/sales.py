@@ -77,7 +77,7 @@ class SalesOrderLine(BaseModel):
     order = ForeignKeyField(SalesOrder, backref="lines", on_delete="CASCADE")
     product = ForeignKeyField(Product, backref="+", on_delete="RESTRICT")
     quantity = IntegerField(default=1)
-    unit_price = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    unit_price = DecimalField(max_digits=12, decimal_places=2, null=True)  # empty: list price
     is_gift = BooleanField(default=False)
 
     def __str__(self) -> str:

@@ -40,6 +40,13 @@ def lines_of_visible_orders(model: type, actor: Actor) -> Any:
     return model.order.in_(SalesOrder.select(SalesOrder.id).where(scope_expr(SalesOrder, actor)))
 
 
+def local_now() -> datetime:
+    """The shop's wall clock (order numbers carry the local date)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(settings().app.timezone)).replace(tzinfo=None)
+
+
 def next_number(now: datetime) -> str:
     """SO-YYYYMMDD-NNNN, numbered per day (writes are serialised, so no two share one)."""
     from models.sales import SalesOrder
@@ -75,7 +82,7 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
     errors: dict[str, list[str]] = {}
     if action == "create":
         record.created_by = record.created_by_id or actor.id
-        record.number = record.number or next_number(utcnow())
+        record.number = record.number or next_number(local_now())
         customer = Customer.get_or_none(Customer.id == record.customer_id)
         if customer is not None:
             record.store = customer.store_id
@@ -112,6 +119,11 @@ def check_line(record: Any, action: str, old: dict | None, actor: Actor) -> dict
         }
     if action == "delete":
         return None
+    if record.unit_price is None and record.product_id is not None:
+        from models.catalog import Product
+
+        product = Product.get_or_none(Product.id == record.product_id)
+        record.unit_price = Decimal("0.00") if record.is_gift or product is None else product.price
     errors = {}
     if record.quantity is not None and record.quantity < 1:
         errors["quantity"] = [_("The quantity must be at least 1.")]

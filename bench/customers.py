@@ -1,0 +1,332 @@
+"""Customers by table size: list pages, the reclaim job and the task job, each next to its floor.
+
+    python bench/customers.py --sizes 10000,1000000 [--db sqlite|postgresql] [--repeat 5]
+
+Seeds and measures pages with bench/grid.py's helpers, adds the ownership clock, and times each
+job on the same data every run (snapshot and restore) against one raw statement. See README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from statistics import median
+
+import psycopg2
+from psycopg2.extras import execute_values
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
+from bench import grid  # noqa: E402
+from models import Customer, db  # noqa: E402
+from models.audit import utcnow  # noqa: E402
+from models.migrations import migrate  # noqa: E402
+from rules import settings  # noqa: E402
+from rules.followups import REASON_PRIORITY  # noqa: E402
+from rules.ownership import due_for_reclaim  # noqa: E402
+from tasks import JOBS, local_now  # noqa: E402
+
+CLOCK = ("owner_since", "clock_start", "last_followup_at", "last_deal_at", "next_followup_on")
+CLOCK += ("estimated_end_on", "previous_owner_id", "released_at", "warned_clock")
+SAVED = {  # what the jobs may change in existing rows
+    "customer": ("owner_id", "previous_owner_id", "released_at", "owner_since", "clock_start")
+    + ("warned_clock", "version", "updated_at"),
+    "follow_up_task": ("status", "done_at", "assignee_id", "version", "updated_at"),
+}
+LOGS = ("audit_log", "ownership_change", "notification", "follow_up_task")
+JOB_KEYS = {"reclaim_customers": ("reclaim", "raw_update")}  # job: its JSON key names
+JOB_KEYS["followup_tasks"] = ("tasks", "raw_tasks_insert")
+OVERDUE, EXEMPT, LAPSING, DUE = 0.042, 0.1, 0.02, 0.01  # shares of owned customers
+
+
+def pg_admin(url: str, sql: str, schema: str | None = None) -> None:
+    """Run `sql` on its own autocommit connection (CREATE SCHEMA, VACUUM)."""
+    con = psycopg2.connect(url, options=f"-c search_path={schema}" if schema else None)
+    con.autocommit = True
+    con.cursor().execute(sql)
+    con.close()
+
+
+@contextmanager
+def fresh_app(kind: str, pg_url: str):
+    """A migrated app on an empty SQLite file or a throw-away `?schema=`; removed afterwards."""
+    tmp = tempfile.mkdtemp(prefix="mingcrm-bench-")
+    schema = f"bench_customers_{os.getpid()}"
+    url = f"sqlite:///{tmp}/bench.db"
+    if kind == "postgresql":
+        pg_admin(pg_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
+        url = f"{pg_url}?schema={schema}"
+    app = create_app(
+        overrides={"database": {"url": url}, "tasks": {"url": "memory://", "immediate": True}}
+    )
+    app.config.update(TESTING=True)
+    try:
+        with db.connection_context():
+            migrate()
+        yield app, schema
+    finally:
+        if kind == "postgresql":
+            db.obj.close_all()
+            pg_admin(pg_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def clock_values(rng: random.Random, owner, level: str, now: datetime, sales: list) -> tuple:
+    """The CLOCK columns of one customer at the bench clock `now`."""
+
+    def ago(low: float, high: float) -> datetime:
+        return now - timedelta(days=rng.uniform(low, high))
+
+    if owner is None:  # half the pool was released by someone
+        if rng.random() < 0.5:
+            return (None,) * len(CLOCK)
+        return (*(None,) * 6, rng.choice(sales), str(ago(1, 300)), None)
+    limit, roll = settings().customers.reclaim_days(level), rng.random()
+    if roll < OVERDUE:
+        clock = ago(limit + 0.01, limit + 60)
+    elif roll < OVERDUE + LAPSING:  # due a follow-up; some in the warning window
+        clock = ago(settings().customers.followup_interval_days, limit)
+    else:
+        clock = ago(0, 13)
+    since = clock - timedelta(days=rng.uniform(0, 300))
+    deal = str(ago(1, 80)) if roll < OVERDUE * EXEMPT else None  # bought recently: exempt
+    today = local_now(now).date()  # the task job's "today"
+    upcoming = today + timedelta(
+        days=rng.randrange(-3, 1) if rng.random() < DUE else rng.randrange(1, 31)
+    )
+    ending = str(today + timedelta(days=rng.randrange(3, 60))) if rng.random() < 0.1 else None
+    return (str(since), str(clock), str(clock), deal, str(upcoming), ending, None, None, None)
+
+
+def seed_customers(size: int, rng: random.Random, ids: dict, kind: str, now: datetime) -> None:
+    """Fixture loading (raw batched INSERTs), open tasks for most incomplete ones, ANALYZE."""
+    columns = (*grid.COLUMNS, *CLOCK)
+    stored = {f.column_name for f in Customer._meta.sorted_fields} - {"id"}
+    assert stored == set(columns), f"Customer columns changed: {sorted(stored ^ set(columns))}"
+    who, level = grid.COLUMNS.index("owner_id"), grid.COLUMNS.index("level")
+    sales = [person for person, _store in ids["salesperson"]]
+    rows = (
+        (*row, *clock_values(rng, row[who], row[level], now, sales))
+        for row in grid.customer_rows(size, rng, ids)
+    )
+    names, marks = ", ".join(columns), ", ".join("?" * len(columns))
+    with db.connection_context():
+        while batch := list(islice(rows, grid.BATCH)):
+            with db.atomic():
+                if kind == "postgresql":
+                    execute_values(db.cursor(), f"INSERT INTO customer ({names}) VALUES %s", batch)
+                else:
+                    db.cursor().executemany(
+                        f"INSERT INTO customer ({names}) VALUES ({marks})", batch
+                    )
+        with db.atomic():  # yesterday's run left a task for 49 in 50 incomplete owned customers
+            db.execute_sql(
+                "INSERT INTO follow_up_task (customer_id, assignee_id, reason, due_on, priority,"
+                " status, created_at, updated_at, version) SELECT id, owner_id, 'incomplete',"
+                f" '{now.date() - timedelta(days=1)}', 10, 'open', '{now}', '{now}', 1"
+                " FROM customer WHERE owner_id IS NOT NULL AND incomplete = TRUE"
+                " AND id / 50 * 50 <> id"
+            )
+        if kind == "sqlite":
+            db.execute_sql("ANALYZE")
+
+
+def snapshot(now: datetime) -> dict:
+    """Copy every row either job may change (bench_<table>); return each log table's last id."""
+    fields = [Customer._meta.columns[c] for c in ("id", *SAVED["customer"])]
+    soon = due_for_reclaim(Customer, now, within_days=settings().customers.warn_days_before)
+    with db.connection_context():
+        sql, params = Customer.select(*fields).where(soon).sql()
+        db.execute_sql(f"CREATE TABLE bench_customer AS {sql}", params)
+        db.execute_sql(
+            f"CREATE TABLE bench_follow_up_task AS SELECT id, {', '.join(SAVED['follow_up_task'])}"
+            " FROM follow_up_task WHERE customer_id IN (SELECT id FROM bench_customer)"
+        )
+        return {
+            t: db.execute_sql(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0] for t in LOGS
+        }
+
+
+def restore(marks: dict) -> None:
+    """Put the copied rows back and delete the rows a run added."""
+    with db.connection_context(), db.atomic():
+        for table, mark in marks.items():
+            db.execute_sql(f"DELETE FROM {table} WHERE id > {mark}")
+        for table, columns in SAVED.items():
+            sets = ", ".join(f"{c} = s.{c}" for c in columns)
+            db.execute_sql(
+                f"UPDATE {table} SET {sets} FROM bench_{table} s WHERE {table}.id = s.id"
+            )
+
+
+def raw_reclaim(now: datetime) -> str:
+    """The floor of the reclaim job: one UPDATE of the same rows, hand-written."""
+    cfg = settings().customers
+    due = " OR ".join(
+        f"(level = '{lvl}' AND clock_start <= '{now - timedelta(days=cfg.reclaim_days(lvl))}')"
+        for lvl in Customer.LEVELS
+    )
+    if cfg.exempt_recent_deal_days:
+        recent = now - timedelta(days=cfg.exempt_recent_deal_days)
+        due = f"({due}) AND NOT (last_deal_at IS NOT NULL AND last_deal_at >= '{recent}')"
+    return (
+        f"UPDATE customer SET owner_id = NULL, previous_owner_id = owner_id, released_at = '{now}',"
+        " owner_since = NULL, clock_start = NULL, warned_clock = NULL, version = version + 1,"
+        f" updated_at = '{now}' WHERE owner_id IS NOT NULL AND {due}"
+    )
+
+
+def raw_tasks(now: datetime) -> str:
+    """The floor of the task job: one INSERT..SELECT, most urgent reason first."""
+    cfg, today = settings().customers, local_now(now).date()
+    stale = datetime.combine(
+        today - timedelta(days=cfg.followup_interval_days), datetime.max.time()
+    )
+    rules = [
+        ("ending_soon", f"estimated_end_on <= '{today + timedelta(cfg.ending_soon_days)}'"),
+        ("next_date", f"next_followup_on <= '{today}'"),
+        ("interval", f"COALESCE(last_followup_at, owner_since) <= '{stale}'"),
+        ("incomplete", "incomplete = TRUE"),
+    ]
+    reason = " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in rules)
+    due = f"WHEN {rules[0][1]} THEN estimated_end_on WHEN {rules[1][1]} THEN next_followup_on"
+    rank = " ".join(f"WHEN {cond} THEN {REASON_PRIORITY[name]}" for name, cond in rules)
+    return (
+        "INSERT INTO follow_up_task (customer_id, assignee_id, reason, due_on, priority, status,"
+        f" created_at, updated_at, version) SELECT c.id, c.owner_id, CASE {reason} END,"
+        f" CASE {due} ELSE '{today}' END, CASE {rank} END, 'open', '{now}', '{now}', 1"
+        f" FROM customer c WHERE c.owner_id IS NOT NULL AND ({' OR '.join(c for _, c in rules)})"
+        " AND NOT EXISTS (SELECT 1 FROM follow_up_task t"
+        " WHERE t.customer_id = c.id AND t.status = 'open')"
+    )
+
+
+def measure_job(name: str, floor: str, now: datetime, marks: dict, repeat: int) -> dict:
+    """Median of job runs and raw-floor runs, alternated, each on the restored data."""
+    runs, raws, summaries = [], [], []
+    for _ in range(repeat + 1):  # the first pair warms up
+        restore(marks)
+        with db.connection_context():
+            start = time.perf_counter()
+            with db.atomic():
+                rows = db.execute_sql(floor).rowcount
+            raws.append((time.perf_counter() - start, rows))
+        restore(marks)
+        with grid.spy_queries() as log:
+            start = time.perf_counter()
+            summary = JOBS[name].run(now)
+            summaries.append(summary)
+            runs.append((time.perf_counter() - start, sum(s for _sql, _p, s in log)))
+    restore(marks)
+    assert len(set(summaries)) == 1, f"{name}: runs differ: {summaries}"
+    made = sum(int(n) for n in re.findall(r"(\d+) ", summary.split(":", 1)[1].split("(")[0]))
+    moved = int(re.search(r": (\d+)", summary).group(1))
+    assert moved == rows, f"{name}: the job wrote {moved} rows, the floor {rows}: {summary}"
+    return {
+        "s": median(t for t, _ in runs[1:]), "sql_s": median(s for _, s in runs[1:]),
+        "raw_s": median(t for t, _ in raws[1:]), "queries": len(log), "rows": rows,
+        "summary": summary, "made": made, "log": log,
+    }  # fmt: skip
+
+
+def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
+    """Seed one fresh database of `size` customers; measure the pages and the jobs."""
+    rng, now = random.Random(size), utcnow().replace(microsecond=0)
+    with fresh_app(args.db, args.pg_url) as (app, schema):
+        start = time.perf_counter()
+        ids = grid.seed_people(rng)
+        seed_customers(size, rng, ids, args.db, now)
+        if args.db == "postgresql":  # VACUUM too: a settled visibility map, not autovacuum's
+            pg_admin(args.pg_url, "VACUUM ANALYZE", schema)
+        seeded = time.perf_counter() - start
+        clients = {who: grid.Client(app.test_client()) for who in ("", "_owner")}
+        for who, username in (("", "sales00"), ("_owner", "owner")):
+            assert clients[who].login(username).status_code == 302, f"login {username}"
+        html = clients[""].get("/admin/customer/").get_data(as_text=True)
+        view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "customer")
+        results, sales_id, own = {}, ids["salesperson"][0][0], "c.owner_id IS NOT NULL"
+        mark, repeat = db.obj.param, args.repeat
+        for name, who, url, where, params, order, limit in grid.cases(html, view, sales_id):
+            if name == "export":
+                continue
+            found = grid.measure_app(clients[who], url, args.repeat)
+            # the floor: the app's WHERE by hand, or (salesperson) simply "their own", if faster
+            forms = [[own, *where]] + ([] if who else [[f"c.owner_id = {mark}", *where[1:]]])
+            found["raw_s"], found["raw_rows"] = min(
+                grid.measure_raw([(sql, params) for sql in grid.raw_sql(w, order, limit)], repeat)
+                for w in forms
+            )
+            results[name] = found
+            if args.explain:
+                grid.explain(f"{name} @ {grid.label(size)}", found["log"])
+        marks = snapshot(now)
+        for name, floor in zip(JOB_KEYS, (raw_reclaim, raw_tasks), strict=True):
+            results[name] = measure_job(name, floor(now), now, marks, args.repeat)
+            if args.explain:
+                grid.explain(f"{name} @ {grid.label(size)}", results[name]["log"])
+    return seeded, results
+
+
+def report(size: int, seeded: float, results: dict, figures: dict) -> None:
+    """Print one size's table and add its figures to `figures`."""
+    tag = grid.label(size)
+    print(f"\n== {tag} customers: seeded in {seeded:.1f} s ==")
+    print(f"{'case':<19}{'app ms':>10}{'sql ms':>9}{'queries':>8}{'raw ms':>9}{'app/raw':>8}  rows")
+    figures[f"seed_{tag}_s"] = round(seeded, 3)
+    for name, r in results.items():
+        ratio, rows = r["s"] / r["raw_s"], r.get("raw_rows", r["rows"])
+        print(
+            f"{name:<19}{r['s'] * 1000:>10.2f}{r['sql_s'] * 1000:>9.2f}{r['queries']:>8}"
+            f"{r['raw_s'] * 1000:>9.2f}{ratio:>8.1f}  {rows}  {r.get('summary', '')}"
+        )
+        short, raw = JOB_KEYS.get(name, (name, f"raw_{name}"))
+        figures[f"{short}_{tag}_s"] = round(r["s"], 6)
+        figures[f"{short}_{tag}_sql_s"] = round(r["sql_s"], 6)
+        figures[f"{short}_{tag}_queries"] = r["queries"]
+        figures[f"{raw}_{tag}_s"] = round(r["raw_s"], 6)
+        if name in JOB_KEYS:
+            figures[f"{short}_{tag}_over_{raw}"] = round(ratio, 2)
+            figures[f"{short}_{tag}_rows"] = rows
+        else:
+            figures[f"{name}_over_raw_{tag}"] = round(ratio, 2)
+    figures[f"warned_{tag}"] = results["reclaim_customers"]["made"] - figures[f"reclaim_{tag}_rows"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="customer counts, comma-separated")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=grid.PG_URL, help="PostgreSQL server (own schema used)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
+    parser.add_argument("--explain", action="store_true", help="print each query and its plan")
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    figures: dict = {"db": args.db, "repeat": args.repeat}
+    names: list[str] = []
+    for size in sizes:
+        seeded, results = run_size(size, args)
+        report(size, seeded, results, figures)
+        names = [n for n in results if n not in JOB_KEYS]
+    grid.growth(sizes, names, figures)
+    base, top = grid.label(sizes[0]), grid.label(sizes[-1])
+    for kind in ("page", "phone_search"):
+        ratio = figures[f"{kind}_owner_{top}_s"] / figures[f"page_owner_{base}_s"]
+        figures[f"{kind}_{top}_over_page_{base}_owner"] = round(ratio, 2)
+    figures["load_average"] = round(os.getloadavg()[0], 2)  # others' work skews wall-clock figures
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

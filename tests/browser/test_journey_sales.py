@@ -1,0 +1,257 @@
+"""Sales journey (B1-B6): a salesperson submits, the supervisor verifies, finance approves,
+the warehouse ships, the vouchers are printed — each as its own role.
+
+Every step runs in the real browser as the real person (English UI for stable text); the
+database is only read to check what the screens claim. The vouchers are fetched through the
+browser context's request API, so they carry the logged-in person's session cookie.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import expect
+
+from models import Transition
+from models.sales import SalesOrder, SalesOrderLine
+from models.stock import StockMove
+from printouts.vouchers import voucher_number
+from rules import points
+from tests.browser.conftest import ARTIFACTS, login, logout, set_language
+from tests.conftest import system
+
+CUSTOMER = "王秀英"
+OPENING_STOCK = 50
+QUANTITY = 2
+PRICE = Decimal("198.00")
+TOTAL = PRICE * QUANTITY  # ¥396.00, one point per yuan
+PDF_VOUCHERS = (
+    "sales_invoice",
+    "sales_receipt",
+    "payment_receipt",
+    "pickup_voucher",
+    "points_slip",
+)
+WAYBILL = "express_waybill"  # refused: the order is picked up
+CHAIN = [
+    ("draft", "submitted", "sales1"),
+    ("submitted", "verified", "supervisor"),
+    ("verified", "paid", "finance"),
+    ("paid", "shipped", "warehouse"),
+]
+
+
+def path_of(page) -> str:
+    return urlparse(page.url).path
+
+
+def act_as(page, base_url: str, username: str) -> None:
+    """Log out whoever is in, log `username` in, and switch the UI to English."""
+    if page.get_by_test_id("logout").count():
+        logout(page)
+    login(page, base_url, username)
+    set_language(page, "en")
+    expect(page.get_by_test_id("whoami")).to_contain_text(username.title())
+
+
+def save_form(page) -> None:
+    """Press the form's primary Save button and wait for the response page."""
+    with page.expect_navigation():
+        page.click("form.admin-form input[type=submit].btn-primary")
+
+
+def shoot(page, name: str) -> str:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS / name
+    page.screenshot(path=str(out), full_page=True)
+    assert out.stat().st_size > 0
+    return str(out)
+
+
+def run_action(page, base_url: str, order_id: int, name: str, label: str) -> list[str]:
+    """Select the order in the list and run the "With selected" action `name`; accept any
+    confirm() (none is configured today) and return the messages of the dialogs shown."""
+    page.goto(base_url + "/admin/sales_order/")
+    page.check(f"input.action-checkbox[value='{order_id}']")
+    dialogs: list[str] = []
+
+    def accept(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    try:
+        item = page.locator(f".dropdown-menu a[onclick*=\"'{name}'\"]")
+        menu = page.locator("li.nav-item.dropdown", has=item)
+        menu.locator("a.dropdown-toggle").click()
+        expect(item).to_be_visible()
+        expect(item).to_have_text(label)
+        with page.expect_navigation():
+            item.click()
+    finally:
+        page.remove_listener("dialog", accept)
+    assert path_of(page) == "/admin/sales_order/", page.url
+    return dialogs
+
+
+def expect_moved(page, order_id: int, done: str, status: str) -> None:
+    """The action's success flash, no error, the list badge and the stored status."""
+    expect(page.locator(".alert-success")).to_contain_text(f"{done}: 1 of 1 selected records done.")
+    expect(page.locator(".alert-danger")).to_have_count(0)
+    row = page.locator(
+        "table.model-list tbody tr", has=page.locator(f"input.action-checkbox[value='{order_id}']")
+    )
+    expect(row.locator("td.col-status .badge")).to_have_text(status.capitalize())
+    with system():
+        assert SalesOrder.get_by_id(order_id).status == status
+
+
+def pdf_text(data: bytes) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return "".join(done.stdout.decode("utf-8").split())  # spaces squeezed out
+
+
+def enter_order(page, base_url: str, world, *, with_line: bool = False) -> int:
+    """Fill the new-order form for 王秀英 (pickup, WeChat Pay), optionally typing one line
+    HP-001 × 2 at ¥198.00 into the inline "Lines", save it, and return the new order's id."""
+    page.goto(base_url + "/admin/sales_order/new/")
+    page.select_option("#customer", label=f"{CUSTOMER} ({world.c_sales1.phone})")
+    page.select_option("#delivery", "pickup")
+    page.select_option("#payment_method", "wechat")
+    if with_line:
+        page.click("#lines-button")  # "Add Lines"
+        expect(page.locator("#lines-0-product")).to_be_visible()
+        page.select_option("#lines-0-product", str(world.product.id))
+        page.fill("#lines-0-quantity", str(QUANTITY))
+        page.fill("#lines-0-unit_price", f"{PRICE:.2f}")
+    save_form(page)
+    expect(page.locator(".alert-danger")).to_have_count(0)
+    expect(page.locator(".alert-success")).to_contain_text("Record was successfully created.")
+    assert path_of(page) == "/admin/sales_order/", page.url
+    with system():
+        [order] = list(SalesOrder.select().where(SalesOrder.customer == world.c_sales1.id))
+    expect(page.locator("table.model-list")).to_contain_text(order.number)
+    return order.id
+
+
+def test_lines_typed_on_the_order_form_are_saved(live_server, page, world):
+    act_as(page, live_server, "sales1")
+    oid = enter_order(page, live_server, world, with_line=True)
+    with system():
+        lines = list(SalesOrderLine.select().where(SalesOrderLine.order == oid))
+        order = SalesOrder.get_by_id(oid)
+    assert [(x.product_id, x.quantity, x.unit_price) for x in lines] == [
+        (world.product.id, QUANTITY, PRICE)
+    ]
+    assert order.total == TOTAL
+
+
+def test_sales_order_submitted_verified_paid_shipped_and_printed(live_server, page, world):
+    base = live_server
+    with system():
+        StockMove(
+            product=world.product.id, location=world.hq.id, quantity=OPENING_STOCK, kind="inbound"
+        ).save()
+        assert points.balance(world.c_sales1.id) == 0
+
+    # 1. sales1 enters the order, gets its product line, and submits it from the list.
+    act_as(page, base, "sales1")
+    oid = enter_order(page, base, world, with_line=True)
+    with system():
+        order = SalesOrder.get_by_id(oid)
+    number = order.number
+    assert order.status == "draft" and order.created_by_id == world.sales1.id
+    assert order.delivery == "pickup" and order.payment_method == "wechat"
+    assert order.subtotal == order.total == TOTAL
+    page.goto(f"{base}/admin/sales_order/details/?id={oid}")
+    lines = page.get_by_test_id("lines").locator("tbody tr")
+    expect(lines).to_have_count(1)
+    expect(lines).to_contain_text(f"HP-001 {world.product.name}")
+    expect(lines.locator("td").nth(3)).to_have_text(f"¥{TOTAL:.2f}")
+
+    run_action(page, base, oid, "submit", "Submit")
+    expect_moved(page, oid, "Submitted", "submitted")
+
+    # 2. The sales supervisor verifies it.
+    act_as(page, base, "supervisor")
+    run_action(page, base, oid, "to_verified", "Approve: Verified")
+    expect_moved(page, oid, "Verified", "verified")
+
+    # 3. Finance confirms the payment: the customer earns one point per yuan.
+    act_as(page, base, "finance")
+    run_action(page, base, oid, "to_paid", "Approve: Paid")
+    expect_moved(page, oid, "Paid", "paid")
+    with system():
+        order = SalesOrder.get_by_id(oid)
+        assert order.points_earned == int(TOTAL) == 396
+        assert order.paid_amount == TOTAL and order.paid_at is not None
+        assert points.balance(world.c_sales1.id) == 396
+
+    # 4. The warehouse ships it from WH01: two bottles leave the opening stock.
+    act_as(page, base, "warehouse")
+    run_action(page, base, oid, "to_shipped", "Approve: Shipped")
+    expect_moved(page, oid, "Shipped", "shipped")
+    with system():
+        order = SalesOrder.get_by_id(oid)
+        assert order.ship_from_id == world.hq.id and order.shipped_at is not None
+        assert StockMove.on_hand(world.product.id, world.hq.id) == OPENING_STOCK - QUANTITY == 48
+
+    # 5. Finance opens the details and prints every voucher; the waybill is not for a pickup.
+    act_as(page, base, "finance")
+    details = f"{base}/admin/sales_order/details/?id={oid}"
+    page.goto(details)
+    expect(page.locator(".alert-danger")).to_have_count(0)
+    links = page.get_by_test_id("vouchers").locator("a")
+    expect(links).to_have_count(len(PDF_VOUCHERS))  # only the vouchers this order may print
+    hrefs = {}
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href")
+        url = urlparse(href)
+        kind = url.path.rstrip("/").rsplit("/", 1)[-1]
+        assert url.path == f"/admin/sales_order/print/{kind}/", href
+        assert parse_qs(url.query) == {"ids": [str(oid)]}, href
+        hrefs[kind] = href
+    assert sorted(hrefs) == sorted(PDF_VOUCHERS)
+    hrefs[WAYBILL] = f"/admin/sales_order/print/{WAYBILL}/?ids={oid}"  # typed in by hand
+    stem = number.split("-", 1)[1]  # SO-20261128-0001 -> 20261128-0001
+    for kind in PDF_VOUCHERS:
+        response = page.request.get(base + hrefs[kind])
+        assert response.status == 200, (kind, response.status)
+        assert response.headers["content-type"] == "application/pdf", (kind, response.headers)
+        data = response.body()
+        assert data.startswith(b"%PDF"), kind
+        text = pdf_text(data)
+        assert stem in text and voucher_number(kind, order) in text, (kind, text[:300])
+        assert CUSTOMER in text, (kind, text[:300])
+
+    waybill = page.request.get(base + hrefs[WAYBILL])
+    assert waybill.status == 200  # the redirect back to the list, followed
+    assert waybill.headers["content-type"].startswith("text/html"), waybill.headers
+    assert not waybill.body().startswith(b"%PDF")
+    assert urlparse(waybill.url).path == "/admin/sales_order/", waybill.url
+    refusal = f"{number} is for pickup: the express waybill is only for express orders."
+    assert refusal in waybill.text(), waybill.text()[:2000]
+    assert "None of the selected records can be printed." in waybill.text()
+
+    # 6. The details page lists the four approval steps, each by its own person.
+    page.goto(details)
+    status = page.locator("table.searchable tr", has=page.get_by_text("Status", exact=True))
+    expect(status.locator(".badge")).to_have_text("Shipped")
+    steps = page.get_by_test_id("transitions")
+    rows = steps.locator("tbody tr")
+    expect(rows).to_have_count(len(CHAIN))
+    shown = []
+    for i in range(rows.count()):
+        cells = [t.strip() for t in rows.nth(i).locator("td").all_inner_texts()]
+        assert cells[0], cells  # when
+        shown.append(tuple(cells[1:4]))  # from, to, by
+    assert shown == [(a.capitalize(), b.capitalize(), who) for a, b, who in CHAIN], shown
+    with system():
+        logged = Transition.history("sales_order", oid)
+        assert [(t.from_state, t.to_state, t.by_name) for t in logged] == CHAIN
+    expect(page.get_by_test_id("lines")).to_contain_text("HP-001")
+    shoot(page, "journey_sales_details.png")
