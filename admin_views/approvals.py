@@ -111,7 +111,7 @@ class ApprovalMixin:
         _count, query = self.get_list(
             0, None, False, args.search, args.filters, execute=False, page_size=0
         )
-        matching = self.model.id.in_(query.select(self.model.id))
+        matching = self.model.id.in_(query.select(self.model.id).order_by())
         if on_enter.get(self.model.model_key(), {}).get(state):
             ids = [str(r.id) for r in self.model.select(self.model.id).where(matching).limit(500)]
             self.approve_selected(ids, state)
