@@ -25,6 +25,11 @@ class ActionsMixin:
     """Actions only ever touch the selected rows the actor can see, through model verbs."""
 
     # -- actions ------------------------------------------------------------------------------
+    def add_action(self, name: str, label: Any, handler: Any) -> None:
+        """Register an action built at start-up (call before Flask-Admin's __init__)."""
+        handler._action = (name, label, None)
+        setattr(self, f"action_{name}", handler)
+
     def selected(self, ids: list[str]) -> list[Any]:
         """The selected rows that the actor may see (others are silently not there)."""
         pk = self.model._meta.primary_key

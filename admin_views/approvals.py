@@ -39,12 +39,8 @@ class ApprovalMixin:
         super().__init__(model, *args, **kwargs)
 
     def _add_step_action(self, state: str) -> None:
-        def handler(ids: list[str]) -> Any:
-            return self.approve_selected(ids, state)
-
         label = LazyString(lambda: _("Approve: %(step)s", step=state_label(state)))
-        handler._action = (f"to_{state}", label, None)
-        setattr(self, f"action_to_{state}", handler)
+        self.add_action(f"to_{state}", label, lambda ids: self.approve_selected(ids, state))
 
     def approve_selected(self, ids: list[str], state: str) -> None:
         """Set-based for steps without side effects; one verb per row for the others."""

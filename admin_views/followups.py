@@ -13,8 +13,8 @@ from wtforms import SelectField
 from admin_views.base import GuardedModelView
 from models import Customer, FollowUpTask
 from rules import local_today
+from rules.customers import customers_served_by
 from rules.followups import priority_expr
-from rules.scope import visible
 
 LABELS = {
     "customer": _l("Customer"),
@@ -75,13 +75,7 @@ class FollowUpView(GuardedModelView):
 
     def _limit_customers(self, form: Any) -> Any:
         """Offer only customers the person may follow up (their own, or their store's)."""
-        query = visible(Customer.select(), Customer, g.actor).where(Customer.owner.is_null(False))
-        if not g.actor.is_system and "owner" not in g.actor.roles:
-            mine = Customer.owner == g.actor.id
-            if g.actor.store_id:
-                mine = mine | (Customer.store == g.actor.store_id)
-            query = query.where(mine)
-        form.customer.query = query.order_by(Customer.name)
+        form.customer.query = customers_served_by(g.actor)
         return form
 
     def create_form(self, obj: Any = None) -> Any:

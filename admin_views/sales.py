@@ -18,9 +18,9 @@ from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
 from models import Customer, SalesOrderLine, Transition
 from rules import settings
+from rules.customers import customers_served_by
 from rules.printing import PRINTABLE
 from rules.sales import approve_discount
-from rules.scope import visible
 
 STATUS_CSS = {
     "draft": "secondary",
@@ -129,18 +129,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "gifts",
         "note",
     )
-    column_import_list = (
-        "customer",
-        "delivery",
-        "recipient",
-        "recipient_phone",
-        "address",
-        "payment_method",
-        "discount",
-        "points_redeemed",
-        "gifts",
-        "note",
-    )
+    column_import_list = form_columns
     import_lookups = {"customer": (Customer, "phone")}
     form_overrides = {"delivery": SelectField, "payment_method": SelectField}
     form_args = {
@@ -171,11 +160,11 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         super().__init__(*args, **kwargs)
 
     def _add_print_action(self, kind: str, label: Any) -> None:
-        def handler(ids: list[str]) -> Any:
-            return self.print_selected(kind, ids)
-
-        handler._action = (f"print_{kind}", _l("Print: %(voucher)s", voucher=label), None)
-        setattr(self, f"action_print_{kind}", handler)
+        self.add_action(
+            f"print_{kind}",
+            _l("Print: %(voucher)s", voucher=label),
+            lambda ids: self.print_selected(kind, ids),
+        )
 
     def is_action_allowed(self, name: str) -> bool:
         if name == "approve_discount":
@@ -183,13 +172,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         return super().is_action_allowed(name)
 
     def _limit_customers(self, form: Any) -> Any:
-        query = visible(Customer.select(), Customer, g.actor).where(Customer.owner.is_null(False))
-        if "owner" not in g.actor.roles:
-            mine = Customer.owner == g.actor.id
-            if g.actor.store_id:
-                mine = mine | (Customer.store == g.actor.store_id)
-            query = query.where(mine)
-        form.customer.query = query.order_by(Customer.name)
+        form.customer.query = customers_served_by(g.actor)
         return form
 
     def create_form(self, obj: Any = None) -> Any:

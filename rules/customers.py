@@ -69,3 +69,18 @@ def salesperson_customers(model: type, actor: Actor) -> Any:
 def store_customers(model: type, actor: Actor) -> Any:
     """Store staff see their store's customers (owned or in the store pool)."""
     return model.store == actor.store_id
+
+
+def customers_served_by(actor: Actor) -> Any:
+    """Owned customers the actor acts for (follow-ups, sales): their own or their store's;
+    the owner role may act for any."""
+    from models.customers import Customer
+    from rules.scope import visible
+
+    query = visible(Customer.select(), Customer, actor).where(Customer.owner.is_null(False))
+    if not actor.is_system and "owner" not in actor.roles:
+        mine = Customer.owner == actor.id
+        if actor.store_id:
+            mine = mine | (Customer.store == actor.store_id)
+        query = query.where(mine)
+    return query.order_by(Customer.name)
