@@ -315,3 +315,22 @@ def test_approve_everything_matching_the_filter_set_based(as_user, world):
         .status_code
         == 403
     )
+
+
+def test_print_cli_prints_vouchers_and_obeys_the_printing_rules(runner, world, tmp_path):
+    stock(world)
+    paid = at_state(world, "paid")
+    draft = new_order(world)
+    out = tmp_path / "receipts.pdf"
+    result = runner.invoke(args=["print", "payment_receipt", paid.number, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    import subprocess
+
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "收款凭证" in text and "人民币叁佰玖拾陆元整" in text.replace(" ", "")
+    refused = runner.invoke(args=["print", "payment_receipt", draft.number, "-o", str(out)])
+    assert refused.exit_code != 0 and draft.number in refused.output
+    missing = runner.invoke(args=["print", "sales_invoice", "SO-NOPE", "-o", str(out)])
+    assert missing.exit_code != 0 and "SO-NOPE" in missing.output
