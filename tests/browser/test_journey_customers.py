@@ -10,38 +10,18 @@ a clock 40 days after the follow-up (the limit for a "normal" customer is 30 day
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
 from models import Customer, FollowUp, Notification, OwnershipChange
 from tasks import JOBS
-from tests.browser.conftest import ARTIFACTS, login, logout, set_language
+from tests.browser.journey import act_as, path_of, save_form, shoot
 from tests.conftest import system
 
 NAME = "赵美玲"
 TYPED_PHONE = "139 1234 5678"
 DUPLICATE_PHONE = "+86 139-1234-5678"
 PHONE = "13912345678"  # as stored and shown
-
-
-def path_of(page) -> str:
-    return urlparse(page.url).path
-
-
-def act_as(page, base_url: str, username: str) -> None:
-    """Log out whoever is in, log `username` in, and switch the UI to English."""
-    if page.get_by_test_id("logout").count():
-        logout(page)
-    login(page, base_url, username)
-    set_language(page, "en")
-    expect(page.get_by_test_id("whoami")).to_contain_text(username.title())
-
-
-def save_form(page) -> None:
-    """Press the form's primary Save button and wait for the response page."""
-    with page.expect_navigation():
-        page.click("form.admin-form input[type=submit].btn-primary")
 
 
 def list_phones(page) -> list[str]:
@@ -52,14 +32,6 @@ def list_phones(page) -> list[str]:
 def customers_with_phone(phone: str) -> list[Customer]:
     with system():
         return list(Customer.select().where(Customer.phone == phone))
-
-
-def shoot(page, name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    out = ARTIFACTS / name
-    page.screenshot(path=str(out), full_page=True)
-    assert out.stat().st_size > 0
-    return str(out)
 
 
 def test_customer_added_refused_followed_up_reclaimed_and_claimed(live_server, page, world):

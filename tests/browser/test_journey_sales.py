@@ -19,7 +19,7 @@ from models.sales import SalesOrder, SalesOrderLine
 from models.stock import StockMove
 from printouts.vouchers import voucher_number
 from rules import points
-from tests.browser.conftest import ARTIFACTS, login, logout, set_language
+from tests.browser.journey import act_as, path_of, save_form, shoot
 from tests.conftest import system
 
 CUSTOMER = "王秀英"
@@ -41,33 +41,6 @@ CHAIN = [
     ("verified", "paid", "finance"),
     ("paid", "shipped", "warehouse"),
 ]
-
-
-def path_of(page) -> str:
-    return urlparse(page.url).path
-
-
-def act_as(page, base_url: str, username: str) -> None:
-    """Log out whoever is in, log `username` in, and switch the UI to English."""
-    if page.get_by_test_id("logout").count():
-        logout(page)
-    login(page, base_url, username)
-    set_language(page, "en")
-    expect(page.get_by_test_id("whoami")).to_contain_text(username.title())
-
-
-def save_form(page) -> None:
-    """Press the form's primary Save button and wait for the response page."""
-    with page.expect_navigation():
-        page.click("form.admin-form input[type=submit].btn-primary")
-
-
-def shoot(page, name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    out = ARTIFACTS / name
-    page.screenshot(path=str(out), full_page=True)
-    assert out.stat().st_size > 0
-    return str(out)
 
 
 def run_action(page, base_url: str, order_id: int, name: str, label: str) -> list[str]:
