@@ -12,6 +12,7 @@ from typing import Any
 from flask import flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,36 @@ class ApprovalMixin:
         for step in steps(model.model_key()):
             self._add_step_action(step.state)
         super().__init__(model, *args, **kwargs)
+
+    def waiting(self) -> list[dict[str, Any]]:
+        """For the home page: per step the person owns, how many visible records wait for it."""
+        order = ["draft", *(s.state for s in steps(self.model.model_key()))]
+        status_filter = next(
+            (
+                str(i)
+                for i, f in enumerate(self._filters or [])
+                if getattr(f, "column", None) is self.model.status
+                and f.operation() == FilterEqual(self.model.status, "").operation()
+            ),
+            None,
+        )
+        rows = []
+        for step in steps(self.model.model_key()):
+            if not g.actor.has_any(set(step.by)):
+                continue
+            before = order[order.index(step.state) - 1]
+            count = self.get_count_query().where(self.model.status == before).scalar()
+            args = {f"flt1_{status_filter}": before} if status_filter else {}
+            rows.append(
+                {
+                    "name": self.name,
+                    "step": state_label(step.state),
+                    "before": state_label(before),
+                    "count": count,
+                    "url": url_for(f"{self.endpoint}.index_view", **args),
+                }
+            )
+        return rows
 
     def _add_step_action(self, state: str) -> None:
         label = LazyString(lambda: _("Approve: %(step)s", step=state_label(state)))

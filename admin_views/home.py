@@ -51,7 +51,16 @@ class HomeView(AdminIndexView):
             cards=self.work_cards(),
             recent=list(recent),
             tasks=self.my_tasks(),
+            waiting=self.waiting(),
         )
+
+    def waiting(self) -> list[dict[str, Any]]:
+        """Records waiting for a step this person owns, across every approval grid."""
+        rows = []
+        for view in self.admin._views:
+            if view is not self and hasattr(view, "waiting") and view.is_accessible():
+                rows.extend(view.waiting())
+        return rows
 
     def my_tasks(self) -> list[Any]:
         """The person's ten most urgent open follow-up tasks (C2)."""

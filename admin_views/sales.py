@@ -8,6 +8,8 @@ from typing import Any
 from flask import g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -16,7 +18,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
-from models import Customer, SalesOrderLine, Transition
+from models import Customer, SalesOrder, SalesOrderLine, Transition
 from rules import settings
 from rules.customers import customers_served_by
 from rules.printing import PRINTABLE
@@ -95,7 +97,20 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     column_joins = ("customer", "credit_owner", "created_by")
     column_labels = LABELS
     column_search_prefix = ("number",)
-    column_filters = ("status", "delivery", "discount_flagged", "created_at", "paid_at")
+    column_filters = (
+        FilterEqual(
+            SalesOrder.status,
+            _l("Status"),
+            options=[
+                (s, LazyString(lambda s=s: state_label(s)))
+                for s in ("draft", "submitted", "verified", "paid", "shipped", "cancelled")
+            ],
+        ),
+        "delivery",
+        "discount_flagged",
+        "created_at",
+        "paid_at",
+    )
     column_default_sort = ("created_at", True)
     column_sortable_list = ("number", "created_at")
     column_formatters = {

@@ -334,3 +334,14 @@ def test_print_cli_prints_vouchers_and_obeys_the_printing_rules(runner, world, t
     assert refused.exit_code != 0 and draft.number in refused.output
     missing = runner.invoke(args=["print", "sales_invoice", "SO-NOPE", "-o", str(out)])
     assert missing.exit_code != 0 and "SO-NOPE" in missing.output
+
+
+def test_home_page_shows_what_waits_for_each_role(as_user, world):
+    step(world.sales1, new_order(world))
+    new_order(world)
+    page = as_user("supervisor").get("/admin/").get_data(as_text=True)
+    assert 'data-testid="waiting"' in page
+    link = page.split('data-testid="waiting"')[1].split('href="')[1].split('"')[0]
+    listing = as_user("supervisor").get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert listing.count('name="rowid"') == 1  # only the submitted order waits for verifying
+    assert 'data-testid="waiting"' not in as_user("marketing").get("/admin/").get_data(as_text=True)
