@@ -9,6 +9,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from models.audit import AuditLog
+from rules.permissions import may
 
 
 class HomeView(AdminIndexView):
@@ -50,7 +51,7 @@ class HomeView(AdminIndexView):
             staff=current_user.staff,
             cards=self.work_cards(),
             recent=list(recent),
-            tasks=self.my_tasks(),
+            tasks=self.my_tasks() if may(g.actor, "follow_up_task", "view") else None,
             waiting=self.waiting(),
         )
 

@@ -65,20 +65,21 @@ def fresh_app(kind: str, pg_url: str):
     tmp = tempfile.mkdtemp(prefix="mingcrm-bench-")
     schema = f"bench_customers_{os.getpid()}"
     url = f"sqlite:///{tmp}/bench.db"
-    if kind == "postgresql":
-        pg_admin(pg_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
-        url = f"{pg_url}?schema={schema}"
-    app = create_app(
-        overrides={"database": {"url": url}, "tasks": {"url": "memory://", "immediate": True}}
-    )
-    app.config.update(TESTING=True)
     try:
+        if kind == "postgresql":
+            pg_admin(pg_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
+            url = f"{pg_url}?schema={schema}"
+        app = create_app(
+            overrides={"database": {"url": url}, "tasks": {"url": "memory://", "immediate": True}}
+        )
+        app.config.update(TESTING=True)
         with db.connection_context():
             migrate()
         yield app, schema
     finally:
         if kind == "postgresql":
-            db.obj.close_all()
+            if hasattr(db.obj, "close_all"):
+                db.obj.close_all()
             pg_admin(pg_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         shutil.rmtree(tmp, ignore_errors=True)
 

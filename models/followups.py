@@ -66,6 +66,7 @@ class FollowUpTask(BaseModel):
         indexes = (
             (("assignee", "status", "priority"), False),
             (("customer", "status"), False),
+            (("created_at",), False),  # the task job finds and audits the batch it created
         )
 
     def __str__(self) -> str:

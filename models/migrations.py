@@ -95,11 +95,16 @@ def _v4_sales_stock_points(migrator: SchemaMigrator) -> None:
     )
 
 
+def _v5_task_batch_index(migrator: SchemaMigrator) -> None:
+    _index("follow_up_task", "created_at")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
     (3, "public pool, reclaim clock, follow-ups, tasks, inbox", _v3_pool_and_followups),
     (4, "sales orders, stock ledger, member points, transitions", _v4_sales_stock_points),
+    (5, "index follow-up tasks by creation (the task job's batch)", _v5_task_batch_index),
 ]
 LATEST = MIGRATIONS[-1][0]
 

