@@ -66,6 +66,7 @@ class Customer(BaseModel):
             (("name",), False),  # sort and prefix search by name
             (("owner", "clock_start"), False),  # the reclaim job and "days left" sort
             (("owner", "store", "created_at"), False),  # the pool grids, newest first
+            (("owner", "incomplete"), False),  # "to complete" filter for one owner
         )
 
     def __str__(self) -> str:

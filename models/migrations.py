@@ -99,12 +99,17 @@ def _v5_task_batch_index(migrator: SchemaMigrator) -> None:
     _index("follow_up_task", "created_at")
 
 
+def _v6_incomplete_per_owner(migrator: SchemaMigrator) -> None:
+    _index("customer", "owner_id", "incomplete")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
     (3, "public pool, reclaim clock, follow-ups, tasks, inbox", _v3_pool_and_followups),
     (4, "sales orders, stock ledger, member points, transitions", _v4_sales_stock_points),
     (5, "index follow-up tasks by creation (the task job's batch)", _v5_task_batch_index),
+    (6, "index customers to complete per owner", _v6_incomplete_per_owner),
 ]
 LATEST = MIGRATIONS[-1][0]
 
