@@ -47,10 +47,18 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
+def safe_target(target: str | None, fallback: str) -> str:
+    """`target` when it is a path on this site, else `fallback` (no open redirect, no
+    javascript: links)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        parts = urlparse(target)
+        if not parts.netloc and not parts.scheme:
+            return target
+    return fallback
+
+
 def _safe_next(target: str | None) -> str:
-    if target and not urlparse(target).netloc and target.startswith("/"):
-        return target
-    return url_for("admin.index")
+    return safe_target(target, url_for("admin.index"))
 
 
 def _record_attempt(staff: Staff, ok: bool) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 from flask import flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -14,6 +15,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import SelectField
 
+from admin_views.auth import safe_target
 from admin_views.base import GuardedModelView
 from models import Customer, OwnershipChange, Staff
 from rules import settings
@@ -150,7 +152,9 @@ class CustomerGrid(GuardedModelView):
 
     @action("assign", _l("Assign / transfer to…"))
     def action_assign(self, ids: list[str]) -> Any:
-        return redirect(url_for(".assign_view", ids=",".join(ids), url=request.referrer))
+        came = urlparse(request.referrer or "")
+        back = came.path + (f"?{came.query}" if came.query else "")
+        return redirect(url_for(".assign_view", ids=",".join(ids), url=back))
 
     @expose("/assign/", methods=("GET", "POST"))
     def assign_view(self) -> Any:
@@ -160,7 +164,7 @@ class CustomerGrid(GuardedModelView):
         rows = self.selected(ids)
         people = list(Staff.select().where(Staff.active).order_by(Staff.display_name))
         people = [p for p in people if {"salesperson", "store_staff"} & p.role_set]
-        back = request.values.get("url") or self.get_url(".index_view")
+        back = safe_target(request.values.get("url"), self.get_url(".index_view"))
         if request.method == "POST":
             target = Staff.get_or_none(Staff.id == request.form.get("staff", type=int))
             if target is None:

@@ -43,11 +43,38 @@ def next_step(model_key: str, state: str) -> Any | None:
 
 
 def _self_approval(record: Any, actor: Actor) -> bool:
+    """True when the actor entered the record or already took one of its steps."""
+    from models.workflow import Transition
+
     rule = settings().rules[record.model_key()]
-    return (
-        not rule.allow_self_approval
-        and getattr(record, "created_by_id", None) == actor.id
-        and not actor.is_system
+    if rule.allow_self_approval or actor.is_system:
+        return False
+    if getattr(record, "created_by_id", None) == actor.id:
+        return True
+    return _moved_by(actor.id, record.model_key(), Transition.record_id == record.id).exists()
+
+
+def _moved_by(actor_id: int | None, key: str, which: Any) -> Any:
+    """Forward transitions of `key` rows matching `which` made by the actor in the current
+    round (since the record last went back to draft: after a rejection everyone starts anew)."""
+    from peewee import FieldAlias, fn
+
+    from models.workflow import Transition
+
+    back = Transition.alias("back")
+    back_model = FieldAlias.create(back, Transition.model)  # `back.model` is the aliased class
+    rejected_since = back.select(back.id).where(
+        (back_model == key)
+        & (back.record_id == Transition.record_id)
+        & (back.to_state == DRAFT)
+        & (back.at > Transition.at)
+    )
+    return Transition.select(Transition.id).where(
+        which
+        & (Transition.model == key)
+        & (Transition.by_id == actor_id)
+        & (Transition.to_state.not_in([DRAFT, CANCELLED]))
+        & ~fn.EXISTS(rejected_since)
     )
 
 
@@ -127,7 +154,11 @@ def approve(record: Any, note: str = "") -> str:
         )
     if step is not steps(record.model_key())[0] and _self_approval(record, actor):
         raise RuleViolation(
-            _("%(record)s: you submitted it, so someone else must approve it.", record=str(record))
+            _(
+                "%(record)s: you entered it or took an earlier step, so someone else must approve "
+                "this one.",
+                record=str(record),
+            )
         )
     _move(record, step.state, note)
     return step.state
@@ -213,9 +244,15 @@ def bulk_approve(model: Any, where: Any, to_state: str, note: str = "") -> int:
     visible = scope_expr(model, actor)
     if visible is not None:
         eligible &= visible
-    if step is not steps(key)[0] and not settings().rules[key].allow_self_approval:
-        eligible &= model.created_by != actor.id
     now = utcnow()
+    if step is not steps(key)[0] and not settings().rules[key].allow_self_approval:
+        from peewee import fn
+
+        from models.workflow import Transition
+
+        # Earlier steps only: this batch's own transition rows are written before the UPDATE.
+        earlier = (Transition.record_id == model.id) & (Transition.at < now)
+        eligible &= (model.created_by != actor.id) & ~fn.EXISTS(_moved_by(actor.id, key, earlier))
     with db.atomic():
         log = model.select(
             Value(key),

@@ -59,6 +59,21 @@ def check_choices(record: Any, action: str, old: dict | None, actor: Actor) -> d
     return errors or None
 
 
+LEVEL_SETTERS = {"owner", "sales_supervisor"}
+
+
+@register("customer")
+def check_level_change(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """A customer's level sets their reclaim limit, so only the owner role or a supervisor
+    may raise or lower it (a salesperson could otherwise lengthen their own clock)."""
+    if action == "delete" or actor.is_system or actor.has_any(LEVEL_SETTERS):
+        return None
+    before = "normal" if old is None else old["level"]
+    if record.level != before:
+        return {"level": [_("Only the owner or a sales supervisor may change a customer's level.")]}
+    return None
+
+
 @scope("customer", "salesperson")
 def salesperson_customers(model: type, actor: Actor) -> Any:
     """A salesperson sees their own customers and the company pool."""

@@ -102,6 +102,16 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
         errors["address"] = [_("Express delivery needs an address.")]
     if record.status == DRAFT and record.id:
         compute_totals(record)
+    if (
+        old is not None
+        and record.discount_approved_by_id is not None
+        and (
+            Decimal(old["discount"] or 0) != Decimal(record.discount or 0)
+            or (old["points_redeemed"] or 0) != (record.points_redeemed or 0)
+            or Decimal(old["subtotal"] or 0) != Decimal(record.subtotal or 0)
+        )
+    ):
+        record.discount_approved_by = None  # an approval covers the discount it saw, no other
     return errors or None
 
 
@@ -216,6 +226,13 @@ def approve_discount(order: Any) -> None:
         raise RuleViolation(_("Only finance approves discounts."))
     if not order.discount_flagged:
         raise RuleViolation(_("%(order)s has no discount to approve.", order=str(order)))
+    if order.status == DRAFT:
+        raise RuleViolation(
+            _(
+                "%(order)s is still a draft: approve its discount once it is submitted.",
+                order=str(order),
+            )
+        )
     with _moving(order, order.status):
         order.discount_approved_by = actor.id
         order.save()

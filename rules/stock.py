@@ -18,7 +18,29 @@ def check_posted_lines_never_change(
         return {"__all__": [_("Posted stock lines never change; post a reversing entry.")]}
     if not record.quantity:
         return {"quantity": [_("A movement moves at least one unit.")]}
+    if record.kind in OUTWARD and record.quantity > 0:
+        record.quantity = -record.quantity  # people type "5 out", the ledger stores -5
+    if record.kind in INWARD and record.quantity < 0:
+        return {"quantity": [_("An inbound movement adds stock: enter a positive quantity.")]}
+    if record.quantity < 0:
+        from models.stock import StockMove
+
+        have = StockMove.on_hand(record.product_id, record.location_id)
+        if have + record.quantity < 0:
+            return {
+                "quantity": [
+                    _(
+                        "Only %(have)d in stock here; this would leave %(left)d.",
+                        have=have,
+                        left=have + record.quantity,
+                    )
+                ]
+            }
     return None
+
+
+OUTWARD = ("outbound", "transfer_out", "sale_outbound", "gift", "redemption")
+INWARD = ("inbound", "transfer_in")
 
 
 def post_outbound(

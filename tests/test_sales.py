@@ -345,3 +345,36 @@ def test_home_page_shows_what_waits_for_each_role(as_user, world):
     listing = as_user("supervisor").get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert listing.count('name="rowid"') == 1  # only the submitted order waits for verifying
     assert 'data-testid="waiting"' not in as_user("marketing").get("/admin/").get_data(as_text=True)
+
+
+def test_a_discount_approval_lapses_when_the_discount_changes(world):
+    """Review finding: finance's approval covers the discount it saw, not a later one."""
+    order = new_order(world, qty=1, discount="50.00")  # 25% of 198: flagged
+    with pytest.raises(rules.RuleViolation, match="still a draft"):
+        step(world.finance, order, approve_discount)
+    order = step(world.supervisor, step(world.sales1, order))
+    order = step(world.finance, order, approve_discount)
+    assert order.discount_approved_by_id == world.finance.id
+    order = step(world.finance, order, reject, "改价")
+    with db.connection_context(), acting(world.sales1):
+        row = reload(order)
+        row.discount = Decimal("190.00")
+        row.save()
+    assert reload(order).discount_approved_by_id is None
+    order = step(world.supervisor, step(world.sales1, order))
+    with pytest.raises(rules.RuleViolation, match="approve the discount"):
+        step(world.finance, order)
+
+
+def test_someone_who_took_an_earlier_step_may_not_take_the_next(world):
+    """Review finding: a person holding two roles cannot submit and then verify."""
+    with system():
+        boss = make_staff("boss2", "salesperson sales_supervisor")
+    order = step(boss, new_order(world))  # boss2 submits sales1's draft
+    with pytest.raises(rules.RuleViolation, match="someone else"):
+        step(boss, order)
+    with db.connection_context(), acting(boss):
+        from rules.approval import bulk_approve
+
+        assert bulk_approve(SalesOrder, SalesOrder.id == order.id, "verified") == 0
+    assert step(world.supervisor, order).status == "verified"

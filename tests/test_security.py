@@ -265,3 +265,66 @@ def test_follow_ups_and_tasks_are_scoped(as_user, world):
     ).get_data(as_text=True)
     assert "王秀英".encode() not in other.get("/admin/follow_up/export/csv/").data
     assert "王秀英" in as_user("sales1").get("/admin/follow_up/").get_data(as_text=True)
+
+
+def test_assign_page_never_redirects_off_site(as_user, world):
+    owner = as_user("owner")
+    page = owner.get(
+        f"/admin/customer/assign/?ids={world.c_pool.id}&url=javascript:alert(document.cookie)"
+    ).get_data(as_text=True)
+    assert 'href="javascript:alert' not in page
+    response = owner.post(
+        f"/admin/customer/assign/?ids={world.c_pool.id}",
+        {"ids": str(world.c_pool.id), "staff": world.sales1.id, "url": "https://evil.example/x"},
+    )
+    assert response.status_code == 302 and "evil.example" not in response.headers["Location"]
+
+
+def test_a_salesperson_cannot_change_a_customers_level(as_user, world):
+    """Review finding: the level sets the reclaim limit, so salespeople may not raise it."""
+    as_user("sales1").post(
+        f"/admin/customer/edit/?id={world.c_sales1.id}",
+        {
+            "name": "王秀英",
+            "phone": "13900000001",
+            "gender": "F",
+            "address": "上海市静安区",
+            "level": "vip",
+        },
+    )
+    with system():
+        assert Customer.get_by_id(world.c_sales1.id).level == "normal"
+    as_user("owner").post(
+        f"/admin/customer/edit/?id={world.c_sales1.id}",
+        {
+            "name": "王秀英",
+            "phone": "13900000001",
+            "gender": "F",
+            "address": "上海市静安区",
+            "level": "vip",
+        },
+    )
+    with system():
+        assert Customer.get_by_id(world.c_sales1.id).level == "vip"
+
+
+def test_manual_stock_moves_keep_their_sign_and_never_go_negative(world):
+    """Review finding: an inbound of -1000 or an outbound beyond stock is refused."""
+    import rules
+    from models import StockMove, db
+    from tests.conftest import actor_of
+
+    with db.connection_context(), rules.acting_as(actor_of(world.warehouse)):
+
+        def move(kind, qty):
+            StockMove(
+                product=world.product.id, location=world.hq.id, kind=kind, quantity=qty
+            ).save()
+
+        with pytest.raises(rules.RuleViolation, match="positive"):
+            move("inbound", -1000)
+        move("inbound", 5)
+        move("outbound", 3)  # typed as 3, stored as -3
+        with pytest.raises(rules.RuleViolation, match="Only 2 in stock"):
+            move("outbound", 3)
+        assert StockMove.on_hand(world.product.id, world.hq.id) == 2
