@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, g
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import CustomModelConverter, save_inline
@@ -27,6 +27,7 @@ from wtforms.validators import InputRequired, StopValidation
 from admin_views import localtime
 from admin_views.actions import ActionsMixin
 from admin_views.export import ExportMixin
+from admin_views.guard import LoginGuard
 from admin_views.history import HistoryMixin
 from admin_views.importer import ImportMixin
 from admin_views.search import SearchMixin
@@ -68,7 +69,7 @@ class GuardedConverter(CustomModelConverter):
 
 
 class GuardedModelView(
-    HistoryMixin, ActionsMixin, ImportMixin, SearchMixin, ExportMixin, ModelView
+    LoginGuard, HistoryMixin, ActionsMixin, ImportMixin, SearchMixin, ExportMixin, ModelView
 ):
     """Base for every grid: guarded, scoped, rules-checked, exportable."""
 
@@ -137,11 +138,6 @@ class GuardedModelView(
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and self.allowed("view")
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     # -- the one scoped query ----------------------------------------------------------------
     def scoped(self, query: Any) -> Any:

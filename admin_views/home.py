@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, redirect, request, url_for
+from flask import g, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
+from admin_views.guard import LoginGuard
 from models.audit import AuditLog
 from rules.permissions import may
 
 
-class HomeView(AdminIndexView):
+class HomeView(LoginGuard, AdminIndexView):
     """Closed to anonymous users; shows the grids this person works in and their recent changes."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def work_cards(self) -> list[dict[str, Any]]:
         """One card per grid the person may open, with how many rows they can see."""

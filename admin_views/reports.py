@@ -7,12 +7,13 @@ import io
 from datetime import date
 from typing import Any
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, g, request
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin_views.export import safe_cell
+from admin_views.guard import LoginGuard
 from models import Location
 from rules.permissions import may
 from rules.reports import GRAINS, performance
@@ -25,16 +26,11 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-class PerformanceView(BaseView):
+class PerformanceView(LoginGuard, BaseView):
     """Paid sales per owner (credit) or store salesperson, per day, month or year."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and may(g.actor, "sales_order", "view")
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        return self.render("errors/403.html"), 403
 
     def _rows(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         args = {
