@@ -9,7 +9,7 @@ from models.notifications import Notification
 from models.points import PointsAccount, PointsEntry
 from models.sales import SalesOrder, SalesOrderLine
 from models.staff import Location, Staff
-from models.stock import StockMove
+from models.stock import StockBalance, StockMove
 from models.workflow import Transition
 
 GOVERNED = [
@@ -24,7 +24,7 @@ GOVERNED = [
     SalesOrderLine,
     StockMove,
 ]
-LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry]
+LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance]
 ALL_TABLES = [AuditLog, *GOVERNED, *LEDGERS]
 MODELS = {m.model_key(): m for m in ALL_TABLES}
 
@@ -43,6 +43,7 @@ __all__ = [
     "SalesOrder",
     "SalesOrderLine",
     "Staff",
+    "StockBalance",
     "StockMove",
     "Transition",
     "db",

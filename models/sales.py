@@ -40,6 +40,8 @@ class SalesOrder(BaseModel):
     credit_salesperson = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
     store = ForeignKeyField(Location, null=True, backref="+", on_delete="RESTRICT")
     ship_from = ForeignKeyField(Location, null=True, backref="+", on_delete="RESTRICT")
+    # B4, A5: where a pickup is handed over, and so where its stock leaves (changeable in draft)
+    pickup_location = ForeignKeyField(Location, null=True, backref="+", on_delete="RESTRICT")
     discount = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     discount_flagged = BooleanField(default=False)
     discount_approved_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")

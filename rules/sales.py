@@ -10,10 +10,11 @@ from typing import Any
 from peewee import fn
 
 from models.audit import utcnow
-from rules import Actor, RuleViolation, register, settings
+from rules import SYSTEM, Actor, RuleViolation, acting_as, register, settings
 from rules import points as points_ledger
 from rules.approval import DRAFT, on_enter
 from rules.i18n import gettext as _
+from rules.pickup import check_goods_out, check_pickup_location, goods_leave_from
 from rules.scope import scope
 from rules.stock import post_outbound
 
@@ -92,6 +93,8 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
             )
             if not theirs:
                 errors["customer"] = [_("Register sales for your own customers only.")]
+    if record.status == DRAFT:
+        errors.update(check_pickup_location(record))
     if (record.discount or 0) < 0:
         errors["discount"] = [_("The discount cannot be negative.")]
     if (record.points_redeemed or 0) < 0:
@@ -201,13 +204,14 @@ def _entering_paid(order: Any, actor: Actor, note: str) -> None:
 
 
 def _entering_shipped(order: Any, actor: Actor, note: str) -> None:
-    """The warehouse ships: sale-outbound movements, refused with the shortfall named (B4)."""
-    from models.staff import Location
-
-    location = order.ship_from_id or Location.get(Location.code == settings().sales.ship_from).id
-    order.ship_from = location
+    """Goods out (B4): sale-outbound lines where the goods leave, refused with the place and the
+    shortfall named. Written as SYSTEM: the person's right was checked on the step."""
+    place = goods_leave_from(order)
+    check_goods_out(order, place, actor)
+    order.ship_from = place
     lines = [(line, line.quantity) for line in order.lines]
-    post_outbound(lines, location, "sale_outbound", f"sales_order:{order.id}", order.number)
+    with acting_as(SYSTEM):
+        post_outbound(lines, place, "sale_outbound", f"sales_order:{order.id}", order.number)
     order.shipped_at = utcnow()
 
 
