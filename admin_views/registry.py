@@ -13,7 +13,7 @@ from admin_views.inbox import InboxView
 from admin_views.reports import PerformanceView
 from admin_views.sales import SalesOrderView
 from admin_views.staff import LocationView, StaffView
-from admin_views.stock import StockMoveView
+from admin_views.stock import StockBalanceView, StockMoveView
 from models import (
     AuditLog,
     Customer,
@@ -24,6 +24,7 @@ from models import (
     Product,
     SalesOrder,
     Staff,
+    StockBalance,
     StockMove,
 )
 
@@ -59,6 +60,11 @@ def add_views(admin: Admin) -> None:
     )
     admin.add_view(
         StockMoveView(StockMove, _l("Stock ledger"), category=_l("Catalog"), endpoint="stock_move")
+    )
+    admin.add_view(
+        StockBalanceView(
+            StockBalance, _l("Stock on hand"), category=_l("Catalog"), endpoint="stock_balance"
+        )
     )
     admin.add_view(ProductView(Product, _l("Products"), category=_l("Catalog"), endpoint="product"))
     admin.add_view(

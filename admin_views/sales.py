@@ -18,7 +18,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
-from models import Customer, SalesOrder, SalesOrderLine, Transition
+from models import Customer, Location, SalesOrder, SalesOrderLine, Transition
 from rules import settings
 from rules.customers import customers_served_by
 from rules.printing import PRINTABLE
@@ -65,6 +65,7 @@ LABELS = {
     "shipped_at": _l("Shipped"),
     "paid_amount": _l("Paid amount"),
     "store": _l("Store"),
+    "pickup_location": _l("Pickup at"),
     "ship_from": _l("Ships from"),
     "created_at": _l("Created"),
 }
@@ -135,6 +136,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     form_columns = (
         "customer",
         "delivery",
+        "pickup_location",
         "recipient",
         "recipient_phone",
         "address",
@@ -145,7 +147,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "note",
     )
     column_import_list = form_columns
-    import_lookups = {"customer": (Customer, "phone")}
+    import_lookups = {"customer": (Customer, "phone"), "pickup_location": (Location, "code")}
     form_overrides = {"delivery": SelectField, "payment_method": SelectField}
     form_args = {
         "delivery": {"choices": [("pickup", _l("Pickup")), ("express", _l("Express"))]},
@@ -188,6 +190,8 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
 
     def _limit_customers(self, form: Any) -> Any:
         form.customer.query = customers_served_by(g.actor)
+        # B4: a few places, so a plain choice; empty = the customer's store, else HQ
+        form.pickup_location.query = Location.select().where(Location.active).order_by(Location.id)
         return form
 
     def create_form(self, obj: Any = None) -> Any:

@@ -1,6 +1,9 @@
-"""The stock ledger grid (D1): posted movements, on-hand by their sum; lines never change."""
+"""The stock grids (D1, B4): the ledger of posted movements (lines never change), and the
+on-hand balance per product and location beside it."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -40,3 +43,25 @@ class StockMoveView(GuardedModelView):
     form_overrides = {"kind": SelectField}
     form_args = {"kind": {"choices": KINDS[:2]}}
     never = frozenset({"edit", "delete"})
+
+
+class StockBalanceView(GuardedModelView):
+    """On-hand stock per product and location (B4): the balance rows beside the ledger.
+
+    Read-only; store staff see their own store's rows (rules/stock.py scope).
+    """
+
+    column_list = ("location", "product", "on_hand")
+    column_joins = ("location", "product")
+    column_labels = {
+        "location": _l("Location"),
+        "product": _l("Product"),
+        "on_hand": _l("On hand"),
+    }
+    column_filters = ("on_hand",)
+    column_default_sort = [("location", False), ("product", False)]
+    column_sortable_list = ("location", "product", "on_hand")
+    never = frozenset({"create", "edit", "delete"})
+
+    def scaffold_form(self) -> Any:
+        return super(GuardedModelView, self).scaffold_form()

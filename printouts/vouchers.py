@@ -118,12 +118,11 @@ def _approvers(order: Any) -> dict[str, str]:
 
 
 def _pickup_location(order: Any) -> str:
-    """Where a pickup is handed over: the order's store, else the warehouse that ships it."""
+    """Where a pickup is handed over: the place its stock left, or will leave (B4)."""
     from models.staff import Location
+    from rules.pickup import goods_leave_from
 
-    place = order.store or order.ship_from
-    if place is None:
-        place = Location.get_or_none(Location.code == rules.settings().sales.ship_from)
+    place = Location.get_or_none(Location.id == (order.ship_from_id or goods_leave_from(order)))
     return place.name if place else ""
 
 

@@ -20,6 +20,8 @@ VIEWS = [
     "location",
     "staff",
     "audit_log",
+    "stock_move",
+    "stock_balance",
 ]
 
 
@@ -328,3 +330,63 @@ def test_manual_stock_moves_keep_their_sign_and_never_go_negative(world):
         with pytest.raises(rules.RuleViolation, match="Only 2 in stock"):
             move("outbound", 3)
         assert StockMove.on_hand(world.product.id, world.hq.id) == 2
+
+
+@pytest.mark.parametrize("grid", ["stock_move", "stock_balance"])
+def test_store_staff_see_only_their_own_stores_stock_on_every_endpoint(as_user, world, grid):
+    """Issue 7 item 9: the ledger and the balances showed every location to store staff."""
+    import rules
+    from models import StockBalance, StockMove, db
+    from tests.conftest import actor_of
+
+    with db.connection_context(), rules.acting_as(actor_of(world.warehouse)):
+        for place, qty in ((world.s1, 11), (world.s2, 22), (world.hq, 33)):
+            StockMove(
+                product=world.product.id,
+                location=place.id,
+                kind="inbound",
+                quantity=qty,
+                source=f"inbound:{place.code}",
+            ).save()
+    model = StockMove if grid == "stock_move" else StockBalance
+    with system():
+        ids = {r.location_id: r.id for r in model.select()}
+        ledger = sorted((m.id, m.quantity) for m in StockMove.select())
+    own, others = ids[world.s1.id], [ids[world.s2.id], ids[world.hq.id]]
+    hidden = ("徐家汇店", "总部仓库")
+    c = as_user("store1")
+    base = f"/admin/{grid}"
+    for url in (f"{base}/", f"{base}/?search=inbound", f"{base}/?sort=0"):
+        page = c.get(url).get_data(as_text=True)
+        assert "南京西路店" in page and not any(h in page for h in hidden), url
+    assert "南京西路店" in c.get(f"{base}/details/?id={own}").get_data(as_text=True)
+    for pk in others:
+        page = c.get(f"{base}/details/?id={pk}", follow_redirects=True).get_data(as_text=True)
+        assert not any(h in page for h in hidden), pk
+    for kind in ("csv", "xlsx"):
+        export = c.get(f"{base}/export/{kind}/")
+        assert export.status_code == 200
+        text = _exported_text(kind, export.data)
+        assert "南京西路店" in text and not any(h in text for h in hidden), kind
+    for pk in others:
+        c.post(f"{base}/action/", {"action": "delete", "rowid": pk})
+        c.post(f"{base}/delete/", {"id": pk})
+        c.post(f"{base}/ajax/update/", {"list_form_pk": pk, "quantity": 1, "on_hand": 1})
+    with system():
+        assert sorted((m.id, m.quantity) for m in StockMove.select()) == ledger
+    everyone = as_user("warehouse").get(f"{base}/").get_data(as_text=True)
+    assert all(name in everyone for name in ("南京西路店", *hidden))
+
+
+def _exported_text(kind: str, data: bytes) -> str:
+    """Every cell of a CSV or XLSX export, as one string."""
+    if kind == "csv":
+        return data.decode("utf-8-sig")
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return " ".join(
+        str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
+    )

@@ -175,33 +175,3 @@ def test_the_migration_backfills_balances_from_the_ledger(world):
     assert balance(world.product, world.hq) == 5
     assert balance(world.product, world.s1) == 3
     assert balance(world.product, world.s2) == 0
-
-
-# --- item 9: store staff see their own store's ledger lines --------------------------------
-
-
-def test_store_staff_see_only_their_own_stores_ledger_lines(as_user, world):
-    post(world.warehouse, "inbound", 11, world.s1)
-    post(world.warehouse, "inbound", 22, world.s2)
-    post(world.warehouse, "inbound", 33, world.hq)
-    with system():
-        own, other, hq = (
-            StockMove.get(StockMove.location == place.id).id
-            for place in (world.s1, world.s2, world.hq)
-        )
-    c = as_user("store1")
-    listing = c.get("/admin/stock_move/").get_data(as_text=True)
-    assert "南京西路店" in listing
-    assert "徐家汇店" not in listing and "总部仓库" not in listing
-    for pk in (other, hq):
-        page = c.get(f"/admin/stock_move/details/?id={pk}", follow_redirects=True)
-        assert "徐家汇店" not in page.get_data(as_text=True)
-        assert "总部仓库" not in page.get_data(as_text=True)
-    assert "南京西路店" in c.get(f"/admin/stock_move/details/?id={own}").get_data(as_text=True)
-    for kind in ("csv", "xlsx"):
-        export = c.get(f"/admin/stock_move/export/{kind}/")
-        assert export.status_code == 403 or (
-            "徐家汇店".encode() not in export.data and "总部仓库".encode() not in export.data
-        )
-    everyone = as_user("warehouse").get("/admin/stock_move/").get_data(as_text=True)
-    assert "南京西路店" in everyone and "徐家汇店" in everyone and "总部仓库" in everyone
