@@ -65,7 +65,7 @@ def move_balance(line: Any) -> None:
             {
                 "quantity": [
                     _(
-                        "Only %(have)d in stock at %(location)s of %(product)s; this would "
+                        "Only %(have)d in stock at %(location)s (%(product)s); this would "
                         "leave %(left)d.",
                         have=have,
                         location=str(line.location),
