@@ -56,7 +56,9 @@ class ApprovalMixin:
             if not g.actor.has_any(set(step.by)):
                 continue
             before = order[order.index(step.state) - 1]
-            count = self.get_count_query().where(self.model.status == before).scalar()
+            query = self.get_count_query().where(self.model.status == before)
+            only = self.step_where(step.state)
+            count = (query if only is None else query.where(only)).scalar()
             args = {f"flt1_{status_filter}": before} if status_filter else {}
             rows.append(
                 {
@@ -68,6 +70,10 @@ class ApprovalMixin:
                 }
             )
         return rows
+
+    def step_where(self, state: str) -> Any:
+        """Which visible records the person may move to `state` (None: all); grids override."""
+        return None
 
     def _add_step_action(self, state: str) -> None:
         label = LazyString(lambda: _("Approve: %(step)s", step=state_label(state)))

@@ -21,6 +21,7 @@ from admin_views.base import GuardedModelView
 from models import Customer, Location, SalesOrder, SalesOrderLine, Transition
 from rules import settings
 from rules.customers import customers_served_by
+from rules.pickup import goods_out_where
 from rules.printing import PRINTABLE
 from rules.sales import approve_discount
 
@@ -199,6 +200,10 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
 
     def edit_form(self, obj: Any = None) -> Any:
         return self._limit_customers(super().edit_form(obj))
+
+    def step_where(self, state: str) -> Any:
+        """Store staff wait only for the pickups at their own store (B4, A5)."""
+        return goods_out_where(self.model, g.actor) if state == "shipped" else None
 
     @action("approve_discount", _l("Approve the discount"))
     def action_approve_discount(self, ids: list[str]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from rules import Actor, RuleViolation, settings
 from rules.i18n import gettext as _
+from rules.scope import NOTHING
 
 
 def warehouse_id() -> int:
@@ -57,10 +58,24 @@ def goods_leave_from(order: Any) -> int:
     return order.pickup_location_id or default_pickup(order)
 
 
+def _store_bound(actor: Actor) -> bool:
+    """Store staff without the warehouse role: they hand out their own store's pickups only."""
+    return bool(actor.roles & {"store_staff"}) and not actor.has_any({"warehouse"})
+
+
+def goods_out_where(model: type, actor: Actor) -> Any:
+    """The orders whose goods the actor may take out, as SQL (None: every visible one)."""
+    if not _store_bound(actor):
+        return None
+    if actor.store_id is None:
+        return NOTHING
+    return (model.delivery == "pickup") & (model.pickup_location == actor.store_id)
+
+
 def check_goods_out(order: Any, place: int, actor: Actor) -> None:
     """Store staff take the goods-out step only for a pickup at their own store (A5); the
     warehouse role anywhere. Raise RuleViolation otherwise."""
-    if not actor.roles & {"store_staff"} or actor.has_any({"warehouse"}):
+    if not _store_bound(actor):
         return
     if order.delivery == "pickup" and actor.store_id is not None and place == actor.store_id:
         return

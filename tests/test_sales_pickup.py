@@ -166,3 +166,21 @@ def test_the_pickup_voucher_prints_the_place_the_stock_left(world, pickup):
         assert "领货地点" in text and place.name in text
         others = {world.hq.name, world.s1.name, world.s2.name} - {place.name}
         assert not any(name in text for name in others), text
+
+
+def test_a_stores_home_page_counts_only_its_own_pickups_waiting(as_user, world, clerk):
+    import re
+
+    at_store = to_paid(world, draft(world, world.store1, world.c_store1))
+    to_paid(world, draft(world, world.store1, world.c_store1, pickup_location=world.hq.id))
+    assert at_store.pickup_location_id == world.s1.id
+
+    def waiting_to_ship(username):
+        page = as_user(username).get("/admin/").get_data(as_text=True)
+        found = re.search(
+            r'count[^>]*">(\d+)</div>\s*<div class="small">[^<]*(已出库|Shipped)', page
+        )
+        return int(found.group(1))
+
+    assert waiting_to_ship("store1b") == 1
+    assert waiting_to_ship("warehouse") == 2
