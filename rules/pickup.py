@@ -15,14 +15,14 @@ from rules.i18n import gettext as _
 from rules.scope import NOTHING
 
 
-def warehouse_id() -> int:
+def warehouse_id() -> int | None:
     """The configured warehouse that ships express orders (and pickups with no store)."""
     from models.staff import Location
 
-    return Location.get(Location.code == settings().sales.ship_from).id
+    return Location.select(Location.id).where(Location.code == settings().sales.ship_from).scalar()
 
 
-def default_pickup(order: Any) -> int:
+def default_pickup(order: Any) -> int | None:
     """The customer's store, else the head-office warehouse."""
     from models.customers import Customer
 
@@ -52,10 +52,18 @@ def check_pickup_location(order: Any) -> dict[str, list[str]]:
 
 
 def goods_leave_from(order: Any) -> int:
-    """The location whose stock a shipment takes: see the module docstring."""
-    if order.delivery == "express":
-        return warehouse_id()
-    return order.pickup_location_id or default_pickup(order)
+    """The location whose stock a shipment takes (see the module docstring); RuleViolation when
+    that is the configured warehouse and no location has its code."""
+    place = order.pickup_location_id if order.delivery == "pickup" else None
+    place = place or (default_pickup(order) if order.delivery == "pickup" else warehouse_id())
+    if place is None:
+        raise RuleViolation(
+            _(
+                'No location has the code "%(code)s" set in [sales] ship_from.',
+                code=settings().sales.ship_from,
+            )
+        )
+    return place
 
 
 def _store_bound(actor: Actor) -> bool:

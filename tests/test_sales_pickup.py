@@ -184,3 +184,13 @@ def test_a_stores_home_page_counts_only_its_own_pickups_waiting(as_user, world, 
 
     assert waiting_to_ship("store1b") == 1
     assert waiting_to_ship("warehouse") == 2
+
+
+def test_a_missing_ship_from_warehouse_is_named_not_a_crash(world):
+    with system():
+        world.hq.code = "OLD01"
+        world.hq.save()
+    order = draft(world, world.sales1, world.c_sales1, delivery="express", address="上海")
+    with pytest.raises(rules.RuleViolation, match="WH01"):
+        step(world.warehouse, to_paid(world, order))
+    assert reload(order).status == "paid"
