@@ -40,7 +40,9 @@ def test_full_width_duplicate_is_refused_on_save(world, raw):
     with db.connection_context(), rules.acting_as(actor_of(world.sales1)):
         with pytest.raises(rules.RuleViolation) as exc:
             Customer(name="重复", phone=raw, gender="F", address="上海").save()
-    assert exc.value.errors["phone"] == ["This phone already belongs to a customer owned by Sales2."]
+    assert exc.value.errors["phone"] == [
+        "This phone already belongs to a customer owned by Sales2."
+    ]
 
 
 @pytest.mark.parametrize("raw", OTHER_SCRIPTS)
