@@ -96,6 +96,8 @@ def _notify_supervisors(case: Any, followup: Any, reporter: Actor) -> None:
     from rules.notifications import send
 
     customer = Customer.get_by_id(followup.customer_id)
+    author = Staff.get_or_none(Staff.id == reporter.id)
+    who = author.display_name if author else reporter.username
     messages = []
     for person in Staff.with_role(SUPERVISOR):
         with _locale(person.locale or settings().app.default_locale):
@@ -104,9 +106,7 @@ def _notify_supervisors(case: Any, followup: Any, reporter: Actor) -> None:
                     "recipient": person.id,
                     "key": f"adverse:{case.id}:{person.id}",
                     "title": _("Adverse reaction reported: %(name)s", name=customer.name),
-                    "body": _("%(who)s: %(details)s", who=reporter.username, details=case.details)[
-                        :2000
-                    ],
+                    "body": _("%(who)s: %(details)s", who=who, details=case.details)[:2000],
                     "link": f"/admin/adverse_case/details/?id={case.id}",
                 }
             )
