@@ -18,7 +18,7 @@ import tablib
 from flask import Response, g, stream_with_context
 from werkzeug.utils import secure_filename
 
-from models.exports import ExportLog
+from models.export_log import ExportLog
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")

@@ -9,7 +9,7 @@ from admin_views.adverse import AdverseCaseView
 from admin_views.audit import AuditLogView
 from admin_views.catalog import ProductView
 from admin_views.customers import CustomerView, PoolView
-from admin_views.exports import ExportLogView
+from admin_views.export_log import ExportLogView
 from admin_views.followups import FollowUpView, TaskView
 from admin_views.inbox import InboxView
 from admin_views.reports import PerformanceView

@@ -5,7 +5,7 @@ from models.audit import AuditLog
 from models.catalog import Product
 from models.customers import Customer, OwnershipChange
 from models.db import db
-from models.exports import ExportLog
+from models.export_log import ExportLog
 from models.followups import FollowUp, FollowUpTask
 from models.notifications import Notification
 from models.points import PointsAccount, PointsEntry

@@ -105,11 +105,12 @@ def _v6_incomplete_per_owner(migrator: SchemaMigrator) -> None:
 
 def _v7_privacy_exports_adverse_cases(migrator: SchemaMigrator) -> None:
     from models import AdverseCase, ExportLog
+    from rules.pool_privacy import LAST4_INDEX_SQL
 
     # The pool's last-4 search (rules/pool_privacy.py): an index on the expression itself,
     # so every write path and bulk insert keeps it current without a stored copy.
     db.execute_sql(
-        'CREATE INDEX IF NOT EXISTS "customer_phone_last4" ON "customer" ((substr(phone, 8)))'
+        f'CREATE INDEX IF NOT EXISTS "customer_phone_last4" ON "customer" (({LAST4_INDEX_SQL}))'
     )
     db.create_tables([ExportLog, AdverseCase], safe=True)
 

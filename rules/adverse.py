@@ -1,8 +1,8 @@
 """Adverse reactions (C1): a follow-up that records 不良反应 = yes opens a case and tells every
 sales supervisor in their inbox; the owner role or a supervisor closes it with a note.
 
-The case is opened from FollowUp.after_write, so every way a follow-up is written (form,
-import, edit, job) opens it; nobody creates or edits a case by hand.
+The case is opened from FollowUp.after_write, so every way a follow-up is written (the form,
+an edit, save() from an import, job or command) opens it; nobody creates a case by hand.
 """
 
 from __future__ import annotations
