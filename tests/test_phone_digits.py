@@ -88,3 +88,8 @@ def test_import_refuses_the_row(as_user, world, raw):
 def test_search_with_full_width_digits_finds_the_customer(as_user, world):
     page = as_user("sales2").get(f"/admin/customer/?search={FULL_WIDTH}").get_data(as_text=True)
     assert "李建国" in page
+
+
+def test_code_search_normalises_full_width_too(as_user, world):
+    page = as_user("owner").get("/admin/product/?search=ＨＰ－００１").get_data(as_text=True)
+    assert "蜂胶软胶囊" in page
