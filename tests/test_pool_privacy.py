@@ -170,3 +170,12 @@ def test_the_performance_export_is_logged(as_user, world):
     with system():
         entry = ExportLog.get()
     assert (entry.grid, entry.format) == ("performance", "csv") and "grain=day" in entry.filters
+
+
+def test_pool_customer_cards_print_only_for_whole_number_roles(as_user, world):
+    """The customer card prints the whole number, so a masked viewer cannot print it."""
+    data = {"action": "print_card", "rowid": world.c_pool.id}
+    response = as_user("sales1").post("/admin/pool/action/", data)
+    assert response.mimetype != "application/pdf"
+    assert "'print_card'" not in as_user("sales1").get("/admin/pool/").get_data(as_text=True)
+    assert "'print_card'" in as_user("owner").get("/admin/pool/").get_data(as_text=True)
