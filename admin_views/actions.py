@@ -35,6 +35,10 @@ class ActionsMixin:
         pk = self.model._meta.primary_key
         return list(self._narrow(self.model.select()).where(pk.in_(ids)))
 
+    def row_label(self, row: Any) -> str:
+        """How a row is named in a refusal message (grids that mask a value override it)."""
+        return str(row)
+
     def run_per_row(self, ids: list[str], verb: Any, done_message: str) -> None:
         """Apply `verb(row)` to each selected row; flash one result line per refusal."""
         ok, refused = 0, []
@@ -43,7 +47,7 @@ class ActionsMixin:
                 verb(row)
                 ok += 1
             except RuleViolation as exc:
-                refused.append(f"{row}: {exc.message()}")
+                refused.append(f"{self.row_label(row)}: {exc.message()}")
         missing = len(set(ids)) - ok - len(refused)
         flash(
             _(

@@ -21,6 +21,7 @@ from models import Customer, OwnershipChange, Staff
 from rules import settings
 from rules.customers import normalise_phone
 from rules.ownership import assign, claim, count_days_left
+from rules.pool_privacy import mask_phone, pool_search_clause, sees_whole_numbers
 
 GENDER_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
 LEVEL_CHOICES = [
@@ -86,6 +87,11 @@ def claim_button(view: Any, context: Any, model: Any, name: str) -> Any:
         '<input type="hidden" name="rowid" value="{}">'
         '<button class="btn btn-sm btn-primary" data-testid="claim-{}">{}</button></form>'
     ).format(view.get_url(".action_view"), generate_csrf(), model.id, model.id, _("Claim"))
+
+
+def pool_phone(view: Any, context: Any, model: Any, name: str) -> str:
+    """A pool customer's number, masked (138****5678) unless the person sees numbers whole."""
+    return model.phone if sees_whole_numbers(g.actor) else mask_phone(model.phone)
 
 
 class CustomerGrid(GuardedModelView):
@@ -223,9 +229,33 @@ class PoolView(CustomerGrid):
     column_joins = ("store", "previous_owner")
     column_export_exclude_list = ("version", "claim_button")
     column_default_sort = ("created_at", True)
-    column_sortable_list = ("name", "phone", "created_at")
+    # Not by phone: sorting by a masked number would order people by its hidden digits.
+    column_sortable_list = ("name", "created_at")
     list_template = "customers/pool.html"
     never = frozenset({"create", "edit", "delete"})
+    # The number is masked in the list, the details page and the export alike.
+    column_formatters = {**CustomerGrid.column_formatters, "phone": pool_phone}
+
+    def _term_clause(self, term: str) -> Any:
+        """A whole number or its last 4 digits only, for people who see masked numbers."""
+        if not sees_whole_numbers(g.actor):
+            clause = pool_search_clause(Customer, term)
+            if clause is not None:
+                return clause
+        return super()._term_clause(term)
+
+    def _display(self, name: str, value: Any, names: dict) -> str:
+        """The details page's history masks the number too."""
+        text = super()._display(name, value, names)
+        return mask_phone(text) if name == "phone" and not sees_whole_numbers(g.actor) else text
+
+    def row_label(self, row: Any) -> str:
+        return f"{row.name} ({pool_phone(self, None, row, 'phone')})"
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "print_card" and not sees_whole_numbers(g.actor):
+            return False  # the card prints the whole number
+        return super().is_action_allowed(name)
 
     def list_where(self) -> Any:
         return Customer.owner.is_null()

@@ -51,7 +51,21 @@ class HomeView(LoginGuard, AdminIndexView):
             recent=list(recent),
             tasks=self.my_tasks() if may(g.actor, "follow_up_task", "view") else None,
             waiting=self.waiting(),
+            cases=self.open_cases() if may(g.actor, "adverse_case", "edit") else None,
         )
+
+    def open_cases(self) -> list[Any]:
+        """Open adverse-reaction cases, oldest first, for people who close them (C1)."""
+        from models import AdverseCase, Customer
+        from rules.scope import visible
+
+        query = (
+            AdverseCase.select(AdverseCase, Customer)
+            .join(Customer)
+            .where(AdverseCase.closed_at.is_null())
+            .order_by(AdverseCase.opened_at)
+        )
+        return list(visible(query, AdverseCase, g.actor).limit(20))
 
     def waiting(self) -> list[dict[str, Any]]:
         """Records waiting for a step this person owns, across every approval grid."""

@@ -38,3 +38,6 @@ GRAINS = (N_("day"), N_("month"), N_("year"))
 
 # Tables of the sales process in the audit trail.
 SALES_TABLES = (N_("sales_order"), N_("sales_order_line"), N_("stock_move"))
+
+# Adverse-reaction cases (C1), named in the audit trail as `_(model)`.
+CASE_TABLES = (N_("adverse_case"),)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask_admin import Admin
 from flask_babel import lazy_gettext as _l
 
+from admin_views.adverse import AdverseCaseView
 from admin_views.audit import AuditLogView
 from admin_views.catalog import ProductView
 from admin_views.customers import CustomerView, PoolView
+from admin_views.export_log import ExportLogView
 from admin_views.followups import FollowUpView, TaskView
 from admin_views.inbox import InboxView
 from admin_views.reports import PerformanceView
@@ -15,8 +17,10 @@ from admin_views.sales import SalesOrderView
 from admin_views.staff import LocationView, StaffView
 from admin_views.stock import StockBalanceView, StockMoveView
 from models import (
+    AdverseCase,
     AuditLog,
     Customer,
+    ExportLog,
     FollowUp,
     FollowUpTask,
     Location,
@@ -48,6 +52,14 @@ def add_views(admin: Admin) -> None:
         FollowUpView(FollowUp, _l("Follow-ups"), category=_l("Customers"), endpoint="follow_up")
     )
     admin.add_view(
+        AdverseCaseView(
+            AdverseCase,
+            _l("Adverse reactions"),
+            category=_l("Customers"),
+            endpoint="adverse_case",
+        )
+    )
+    admin.add_view(
         SalesOrderView(SalesOrder, _l("Sales orders"), category=_l("Sales"), endpoint="sales_order")
     )
     admin.add_view(
@@ -76,4 +88,7 @@ def add_views(admin: Admin) -> None:
     admin.add_view(StaffView(Staff, _l("Staff"), category=_l("Settings"), endpoint="staff"))
     admin.add_view(
         AuditLogView(AuditLog, _l("Audit trail"), category=_l("Settings"), endpoint="audit_log")
+    )
+    admin.add_view(
+        ExportLogView(ExportLog, _l("Exports"), category=_l("Settings"), endpoint="export_log")
     )

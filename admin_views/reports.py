@@ -12,7 +12,7 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from admin_views.export import safe_cell
+from admin_views.export import record_export, safe_cell
 from admin_views.guard import LoginGuard
 from models import Location
 from rules.permissions import may
@@ -67,7 +67,9 @@ class PerformanceView(LoginGuard, BaseView):
     def export(self) -> Any:
         if not may(g.actor, "sales_order", "export"):
             return self.inaccessible_callback("export")
-        _args, rows = self._rows()
+        args, rows = self._rows()
+        filters = [f"{key}={value}" for key, value in args.items() if value]
+        record_export("performance", "sales_order", "csv", len(rows), filters=filters)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([_("Period"), _("Person"), _("Orders"), _("Amount")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -29,9 +30,10 @@ class SearchMixin:
 
     def _term_clause(self, term: str) -> Any:
         prefix_fields = [getattr(self.model, n) for n in self.column_search_prefix]
-        looks_like_code = term.replace("-", "").isalnum() and any(c.isdigit() for c in term)
+        code = unicodedata.normalize("NFKC", term)  # ＨＰ－００１ is HP-001, as stored (A1)
+        looks_like_code = code.replace("-", "").isalnum() and any(c.isdigit() for c in code)
         if prefix_fields and (looks_like_code or not self._search_fields):
-            key = self.normalise_term(term)
+            key = self.normalise_term(code)
             return reduce(or_, [prefix_range(f, key) for f in prefix_fields])
         return reduce(or_, [f.contains(term) for f in self._search_fields])
 

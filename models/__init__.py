@@ -1,9 +1,11 @@
 """The data model. MODELS maps each table's config key to its class (validated against config)."""
 
+from models.adverse import AdverseCase
 from models.audit import AuditLog
 from models.catalog import Product
 from models.customers import Customer, OwnershipChange
 from models.db import db
+from models.export_log import ExportLog
 from models.followups import FollowUp, FollowUpTask
 from models.notifications import Notification
 from models.points import PointsAccount, PointsEntry
@@ -23,12 +25,14 @@ GOVERNED = [
     SalesOrder,
     SalesOrderLine,
     StockMove,
+    AdverseCase,
 ]
 LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance]
-ALL_TABLES = [AuditLog, *GOVERNED, *LEDGERS]
+ALL_TABLES = [AuditLog, ExportLog, *GOVERNED, *LEDGERS]
 MODELS = {m.model_key(): m for m in ALL_TABLES}
 
 __all__ = [
+    "AdverseCase",
     "AuditLog",
     "Customer",
     "FollowUp",
@@ -46,5 +50,6 @@ __all__ = [
     "StockBalance",
     "StockMove",
     "Transition",
+    "ExportLog",
     "db",
 ]

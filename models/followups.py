@@ -41,11 +41,16 @@ class FollowUp(BaseModel):
         return f"{self.customer_id} @ {self.at:%Y-%m-%d}"
 
     def after_write(self, action: str) -> None:
-        """Logging a follow-up restarts the reclaim clock and closes open tasks (A4, C2)."""
+        """Logging a follow-up restarts the reclaim clock and closes open tasks (A4, C2);
+        a reported adverse reaction opens a case for the sales supervisor (C1)."""
         if action == "create":
             from rules.followups import followup_logged
 
             followup_logged(self)
+        if action != "delete":
+            from rules.adverse import open_case
+
+            open_case(self)
 
 
 TASK_REASONS = ("next_date", "ending_soon", "interval", "incomplete")

@@ -121,6 +121,18 @@ def _v7_stock_balances_pickup(migrator: SchemaMigrator) -> None:
     )
 
 
+def _v8_privacy_exports_adverse_cases(migrator: SchemaMigrator) -> None:
+    from models import AdverseCase, ExportLog
+    from rules.pool_privacy import LAST4_INDEX_SQL
+
+    # The pool's last-4 search (rules/pool_privacy.py): an index on the expression itself,
+    # so every write path and bulk insert keeps it current without a stored copy.
+    db.execute_sql(
+        f'CREATE INDEX IF NOT EXISTS "customer_phone_last4" ON "customer" (({LAST4_INDEX_SQL}))'
+    )
+    db.create_tables([ExportLog, AdverseCase], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -129,6 +141,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (5, "index follow-up tasks by creation (the task job's batch)", _v5_task_batch_index),
     (6, "index customers to complete per owner", _v6_incomplete_per_owner),
     (7, "stock balances beside the ledger; pickup location", _v7_stock_balances_pickup),
+    (
+        8,
+        "pool last-4 phone index, export log, adverse-reaction cases",
+        _v8_privacy_exports_adverse_cases,
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -107,6 +107,7 @@ RULE_MODULES = (
     "customers",
     "ownership",
     "followups",
+    "adverse",
     "notifications",
     "approval",
     "stock",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from rules import Actor, register
@@ -10,13 +11,19 @@ from rules.i18n import gettext as _
 from rules.scope import scope
 
 _PREFIX = re.compile(r"^(?:\+86|0086)")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: Python's \d also matches Arabic-Indic, Devanagari… digits (A1).
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def normalise_phone(raw: str | None) -> str:
-    """Strip spaces, dashes and a leading +86/0086 from a mobile number."""
-    text = re.sub(r"[\s\-()（）]", "", raw or "")
+    """NFKC (full-width １３９ becomes 139), then strip spaces, dashes and a leading +86/0086."""
+    text = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", raw or ""))
     return _PREFIX.sub("", text)
+
+
+def foreign_digits(phone: str) -> bool:
+    """True when `phone` holds a digit of another script (٣, ३…) that NFKC leaves as is."""
+    return any(c.isdigit() and not c.isascii() for c in phone)
 
 
 def duplicate_message(phone: str, exclude_id: Any = None) -> str | None:
@@ -40,6 +47,8 @@ def check_phone(record: Any, action: str, old: dict | None, actor: Actor) -> dic
     if action == "delete" or not record.phone:
         return None
     record.phone = normalise_phone(record.phone)
+    if foreign_digits(record.phone):
+        return {"phone": [_("Type the mobile number with the digits 0-9.")]}
     if not MOBILE.match(record.phone):
         return {"phone": [_("Enter an 11-digit mobile number, e.g. 139 1234 5678.")]}
     message = duplicate_message(record.phone, exclude_id=record.get_id())

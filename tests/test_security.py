@@ -22,6 +22,8 @@ VIEWS = [
     "audit_log",
     "stock_move",
     "stock_balance",
+    "adverse_case",
+    "export_log",
 ]
 
 
@@ -140,7 +142,7 @@ def test_own_scope_is_visible(as_user, world):
     listing = sales1.get("/admin/customer/").get_data(as_text=True)
     assert world.c_sales1.phone in listing and world.c_sales2.phone not in listing
     pool = sales1.get("/admin/pool/").get_data(as_text=True)
-    assert world.c_pool.phone in pool and world.c_sales1.phone not in pool
+    assert "139****0003" in pool and world.c_sales1.phone not in pool  # masked (issue 7)
     store1 = as_user("store1")
     listing = store1.get("/admin/customer/").get_data(as_text=True)
     assert world.c_store1.phone in listing and world.c_pool.phone not in listing
@@ -390,3 +392,72 @@ def _exported_text(kind: str, data: bytes) -> str:
     return " ".join(
         str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
     )
+
+
+def _adverse_cases(world):
+    """An adverse-reaction case on sales1's customer and one on store1's (issue 7 item 8)."""
+    from datetime import date, timedelta
+
+    import rules
+    from models import AdverseCase, FollowUp, db
+    from tests.conftest import actor_of
+
+    for person, customer, details in (
+        (world.sales1, world.c_sales1, "皮疹-业务员客户"),
+        (world.store1, world.c_store1, "头晕-门店客户"),
+    ):
+        with db.connection_context(), rules.acting_as(actor_of(person)):
+            FollowUp(
+                customer=customer.id,
+                users_count=1,
+                amount_per_person="1",
+                adverse_reaction=True,
+                adverse_details=details,
+                expectations="好",
+                estimated_end_on=date.today(),
+                next_followup_on=date.today() + timedelta(days=1),
+            ).save()
+    with system():
+        return {c.details: c.id for c in AdverseCase.select()}
+
+
+def test_adverse_cases_are_scoped_on_every_endpoint(as_user, world):
+    from models import AdverseCase
+
+    ids = _adverse_cases(world)
+    outside = [
+        ("sales2", "皮疹-业务员客户"),
+        ("sales1", "头晕-门店客户"),
+        ("store1", "皮疹-业务员客户"),
+        ("store2", "头晕-门店客户"),
+    ]
+    for username, details in outside:
+        c = as_user(username)
+        pk = ids[details]
+        assert details not in c.get("/admin/adverse_case/").get_data(as_text=True), username
+        for url in (
+            f"/admin/adverse_case/details/?id={pk}",
+            f"/admin/adverse_case/close/?id={pk}",
+            f"/admin/adverse_case/edit/?id={pk}",
+        ):
+            page = c.get(url, follow_redirects=True).get_data(as_text=True)
+            assert details not in page, f"{username} opened {url}"
+        for kind in ("csv", "xlsx"):
+            assert details.encode() not in c.get(f"/admin/adverse_case/export/{kind}/").data
+        c.post("/admin/adverse_case/close/", {"id": pk, "closing_note": "HACK"})
+        c.post("/admin/adverse_case/delete/", {"id": pk})
+        c.post("/admin/adverse_case/action/", {"action": "delete", "rowid": pk})
+    with system():
+        assert AdverseCase.select().where(AdverseCase.closed_at.is_null()).count() == 2
+    assert "皮疹-业务员客户" in as_user("sales1").get("/admin/adverse_case/").get_data(as_text=True)
+    assert "头晕-门店客户" in as_user("store1").get("/admin/adverse_case/").get_data(as_text=True)
+    everything = as_user("supervisor").get("/admin/adverse_case/").get_data(as_text=True)
+    assert "皮疹-业务员客户" in everything and "头晕-门店客户" in everything
+
+
+def test_roles_without_the_case_permission_get_403(as_user, world):
+    pk = next(iter(_adverse_cases(world).values()))
+    for who in ("finance", "warehouse", "marketing", "reception"):
+        c = as_user(who)
+        assert c.get("/admin/adverse_case/").status_code == 403, who
+        assert c.get(f"/admin/adverse_case/close/?id={pk}").status_code in (302, 403), who
