@@ -161,14 +161,18 @@ def current_version() -> int:
 def migrate() -> list[int]:
     """Apply every pending migration in order; return the versions applied."""
     db.create_tables([SchemaVersion], safe=True)
-    migrator = PostgresqlMigrator(db.obj) if is_postgres() else SqliteMigrator(db.obj)
     done = current_version()
     applied = []
     for version, description, step in MIGRATIONS:
         if version <= done:
             continue
         with db.atomic():
-            step(migrator)
+            run_step(step)
             SchemaVersion.create(version=version, description=description)
         applied.append(version)
     return applied
+
+
+def run_step(step: Callable[[SchemaMigrator], None]) -> None:
+    """Run one migration function with this database's migrator (tests re-run one step)."""
+    step(PostgresqlMigrator(db.obj) if is_postgres() else SqliteMigrator(db.obj))
