@@ -5,6 +5,7 @@ from models.catalog import Product
 from models.customers import Customer, OwnershipChange
 from models.db import db
 from models.followups import FollowUp, FollowUpTask
+from models.jobs import JobRun
 from models.notifications import Notification
 from models.points import PointsAccount, PointsEntry
 from models.sales import SalesOrder, SalesOrderLine
@@ -24,7 +25,7 @@ GOVERNED = [
     SalesOrderLine,
     StockMove,
 ]
-LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry]
+LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, JobRun]
 ALL_TABLES = [AuditLog, *GOVERNED, *LEDGERS]
 MODELS = {m.model_key(): m for m in ALL_TABLES}
 
@@ -33,6 +34,7 @@ __all__ = [
     "Customer",
     "FollowUp",
     "FollowUpTask",
+    "JobRun",
     "Location",
     "MODELS",
     "Notification",

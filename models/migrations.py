@@ -103,6 +103,16 @@ def _v6_incomplete_per_owner(migrator: SchemaMigrator) -> None:
     _index("customer", "owner_id", "incomplete")
 
 
+def _v7_sessions_and_job_log(migrator: SchemaMigrator) -> None:
+    from models.jobs import JobRun
+
+    if "session_epoch" not in {c.name for c in db.get_columns("staff")}:
+        # plain ALTER: peewee's NOT NULL step rebuilds the table on SQLite, which the
+        # foreign keys pointing at staff refuse
+        db.execute_sql("ALTER TABLE staff ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    db.create_tables([JobRun], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -110,6 +120,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (4, "sales orders, stock ledger, member points, transitions", _v4_sales_stock_points),
     (5, "index follow-up tasks by creation (the task job's batch)", _v5_task_batch_index),
     (6, "index customers to complete per owner", _v6_incomplete_per_owner),
+    (7, "session epoch per person (logout ends sessions); job run log", _v7_sessions_and_job_log),
 ]
 LATEST = MIGRATIONS[-1][0]
 
