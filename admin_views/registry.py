@@ -10,6 +10,7 @@ from admin_views.catalog import ProductView
 from admin_views.customers import CustomerView, PoolView
 from admin_views.followups import FollowUpView, TaskView
 from admin_views.inbox import InboxView
+from admin_views.jobs import JobRunView
 from admin_views.reports import PerformanceView
 from admin_views.sales import SalesOrderView
 from admin_views.staff import LocationView, StaffView
@@ -19,6 +20,7 @@ from models import (
     Customer,
     FollowUp,
     FollowUpTask,
+    JobRun,
     Location,
     Notification,
     Product,
@@ -71,3 +73,4 @@ def add_views(admin: Admin) -> None:
     admin.add_view(
         AuditLogView(AuditLog, _l("Audit trail"), category=_l("Settings"), endpoint="audit_log")
     )
+    admin.add_view(JobRunView(JobRun, _l("Job runs"), category=_l("Settings"), endpoint="job_run"))
