@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import GuardedModelView
+from models.jobs import JobRun
 
 JOB_LABELS = {
     "reclaim_customers": _l("Return neglected customers to the pool"),
@@ -43,17 +45,17 @@ def counts_text(view: Any, context: Any, model: Any, name: str) -> str:
 
 class JobRunView(GuardedModelView):
     column_list = ("job", "started_at", "finished_at", "outcome", "counts", "error")
-    column_filters = ("job", "outcome", "started_at")
+    column_filters = (
+        FilterEqual(JobRun.job, _l("Job"), options=list(JOB_LABELS.items())),
+        FilterEqual(JobRun.outcome, _l("Outcome"), options=list(OUTCOME_LABELS.items())),
+        "started_at",
+    )
     column_default_sort = ("started_at", True)
     column_sortable_list = ("job", "started_at", "finished_at", "outcome")
     column_formatters = {
         "job": lambda v, c, m, n: _label(JOB_LABELS, m.job),
         "outcome": lambda v, c, m, n: _label(OUTCOME_LABELS, m.outcome),
         "counts": counts_text,
-    }
-    column_choices = {
-        "job": [(k, v) for k, v in JOB_LABELS.items()],
-        "outcome": [(k, v) for k, v in OUTCOME_LABELS.items()],
     }
     column_labels = {
         "job": _l("Job"),
