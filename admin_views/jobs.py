@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
 from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import GuardedModelView
