@@ -188,8 +188,10 @@ def test_the_job_log_is_the_owners_and_read_only(as_user, world):
         assert c.get("/admin/job_run/export/csv/").status_code == 403, username
     owner = as_user("owner")
     page = owner.get("/admin/job_run/").get_data(as_text=True)
-    assert "客户回收" in page or "回收" in page
-    assert "returned_to_pool" not in page and "reclaim_customers" not in page
+    start = page.index("model-list")
+    grid = page[start : page.index("</table>", start)]
+    assert "回收超期客户到公海" in grid and "退回公海: 0" in grid
+    assert "returned_to_pool" not in grid and "reclaim_customers" not in grid
     export = owner.get("/admin/job_run/export/csv/").get_data(as_text=True)
     assert "returned_to_pool" not in export and "reclaim_customers" not in export
     assert owner.get(f"/admin/job_run/edit/?id={run.id}").status_code == 302
