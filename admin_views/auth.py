@@ -1,8 +1,9 @@
-"""Login, logout and language choice. Repeated failed logins lock the account for a while."""
+"""Login, logout and language choice. Repeated failed logins lock the account for a while;
+the bookkeeping and the session checks are in rules/login.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -12,10 +13,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from models.audit import utcnow
 from models.staff import Staff
 from rules import SYSTEM, Actor, RuleViolation, acting_as, settings
+from rules import login as login_rules
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -36,9 +38,12 @@ class SessionUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
+    """The session's person while the session lives: its epoch is current (no logout or new
+    password since), and it is within [security] session_hours and idle_minutes."""
     staff = Staff.select().where((Staff.id == int(user_id)) & Staff.active).first()
-    if staff is None or session.get("pw") != staff.password_hash[-16:]:
+    if staff is None or not login_rules.session_alive(staff, session):
         return None
+    login_rules.touch(session)
     return SessionUser(staff)
 
 
@@ -61,31 +66,20 @@ def _safe_next(target: str | None) -> str:
     return safe_target(target, url_for("admin.index"))
 
 
-def _record_attempt(staff: Staff, ok: bool) -> None:
-    """Count failures and lock after the configured number; reset on success (as SYSTEM)."""
-    sec = settings().security
-    with acting_as(SYSTEM):
-        if ok:
-            staff.failed_logins, staff.locked_until, staff.last_login_at = 0, None, utcnow()
-        else:
-            staff.failed_logins += 1
-            if staff.failed_logins >= sec.max_failed_logins:
-                staff.locked_until = utcnow() + timedelta(minutes=sec.lockout_minutes)
-                staff.failed_logins = 0
-        try:
-            staff.save()
-        except RuleViolation:
-            pass  # the login outcome stands even if bookkeeping fails
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        staff = Staff.select().where(Staff.username == form.username.data.strip()).first()
-        if staff and staff.locked_until and staff.locked_until > utcnow():
+        attempt = login_rules.attempt_login(form.username.data, form.password.data)
+        if attempt.result == login_rules.OK:
+            session.clear()
+            session.update(login_rules.session_stamp(attempt.staff))
+            session.permanent = True
+            login_user(SessionUser(attempt.staff))
+            return redirect(_safe_next(request.args.get("next")))
+        if attempt.result == login_rules.LOCKED:
             flash(
                 _(
                     "Too many failed logins. Try again in %(minutes)d minutes.",
@@ -93,22 +87,15 @@ def login():
                 ),
                 "error",
             )
-        elif staff and staff.active and staff.check_password(form.password.data):
-            _record_attempt(staff, ok=True)
-            session.clear()
-            session["pw"] = staff.password_hash[-16:]
-            session.permanent = True
-            login_user(SessionUser(staff))
-            return redirect(_safe_next(request.args.get("next")))
-        else:
-            if staff:
-                _record_attempt(staff, ok=False)
+        else:  # a wrong password and an unknown username read the same
             flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form, locales=LOCALES)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:  # every copy of this session's cookie stops working
+        login_rules.end_sessions(current_user.staff.id)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -127,6 +114,7 @@ def set_locale():
             with acting_as(SYSTEM):  # a personal preference, not an edit of the staff table
                 try:
                     staff.save()
-                except RuleViolation:
-                    pass  # the session choice still applies
+                except RuleViolation as exc:  # the session choice still applies; say so
+                    log.warning("language choice of %s not saved: %s", staff.username, exc)
+                    flash(_("Your language choice was not saved: %(error)s", error=exc), "error")
     return redirect(_safe_next(request.form.get("next")))

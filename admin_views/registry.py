@@ -12,6 +12,7 @@ from admin_views.customers import CustomerView, PoolView
 from admin_views.export_log import ExportLogView
 from admin_views.followups import FollowUpView, TaskView
 from admin_views.inbox import InboxView
+from admin_views.jobs import JobRunView
 from admin_views.reports import PerformanceView
 from admin_views.sales import SalesOrderView
 from admin_views.staff import LocationView, StaffView
@@ -23,6 +24,7 @@ from models import (
     ExportLog,
     FollowUp,
     FollowUpTask,
+    JobRun,
     Location,
     Notification,
     Product,
@@ -92,3 +94,4 @@ def add_views(admin: Admin) -> None:
     admin.add_view(
         ExportLogView(ExportLog, _l("Exports"), category=_l("Settings"), endpoint="export_log")
     )
+    admin.add_view(JobRunView(JobRun, _l("Job runs"), category=_l("Settings"), endpoint="job_run"))

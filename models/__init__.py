@@ -7,6 +7,7 @@ from models.customers import Customer, OwnershipChange
 from models.db import db
 from models.export_log import ExportLog
 from models.followups import FollowUp, FollowUpTask
+from models.jobs import JobRun
 from models.notifications import Notification
 from models.points import PointsAccount, PointsEntry
 from models.sales import SalesOrder, SalesOrderLine
@@ -27,7 +28,7 @@ GOVERNED = [
     StockMove,
     AdverseCase,
 ]
-LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance]
+LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance, JobRun]
 ALL_TABLES = [AuditLog, ExportLog, *GOVERNED, *LEDGERS]
 MODELS = {m.model_key(): m for m in ALL_TABLES}
 
@@ -37,6 +38,7 @@ __all__ = [
     "Customer",
     "FollowUp",
     "FollowUpTask",
+    "JobRun",
     "Location",
     "MODELS",
     "Notification",

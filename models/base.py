@@ -74,6 +74,8 @@ class BaseModel(Model):
                                 ]
                             }
                         )
+                if not creating:
+                    self.before_update(old)
                 rules.enforce(self, "create" if creating else "update", old)
                 self.updated_at = utcnow()
                 if not creating:
@@ -92,6 +94,9 @@ class BaseModel(Model):
             if isinstance(exc, IntegrityError):
                 raise rules.RuleViolation(self.unique_message(exc)) from exc
             raise
+
+    def before_update(self, old: dict[str, Any]) -> None:
+        """Adjust an update from the stored row `old`, inside its transaction (models override)."""
 
     def after_write(self, action: str) -> None:
         """Consequences of a write, inside the same transaction (models override)."""

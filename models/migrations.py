@@ -133,6 +133,16 @@ def _v8_privacy_exports_adverse_cases(migrator: SchemaMigrator) -> None:
     db.create_tables([ExportLog, AdverseCase], safe=True)
 
 
+def _v9_sessions_and_job_log(migrator: SchemaMigrator) -> None:
+    from models.jobs import JobRun
+
+    if "session_epoch" not in {c.name for c in db.get_columns("staff")}:
+        # plain ALTER: peewee's NOT NULL step rebuilds the table on SQLite, which the
+        # foreign keys pointing at staff refuse
+        db.execute_sql("ALTER TABLE staff ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    db.create_tables([JobRun], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -146,6 +156,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         "pool last-4 phone index, export log, adverse-reaction cases",
         _v8_privacy_exports_adverse_cases,
     ),
+    (9, "session epoch per person (logout ends sessions); job run log", _v9_sessions_and_job_log),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,9 +43,14 @@ class Staff(BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
+    # Bumped by logout and by a new password: a session from an older epoch is over.
+    session_epoch = IntegerField(default=0)
 
     class Meta:
         audit_redact = {"password_hash"}
+
+    # Written only by rules/login.py, one atomic UPDATE each; a save keeps the stored values.
+    BOOKKEEPING = ("failed_logins", "locked_until", "last_login_at", "session_epoch")
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -54,6 +61,13 @@ class Staff(BaseModel):
 
     def set_roles(self, roles: list[str] | set[str]) -> None:
         self.roles = " ".join(sorted(set(roles)))
+
+    def before_update(self, old: dict[str, Any]) -> None:
+        """Keep the login bookkeeping as stored; a new password ends every session."""
+        for name in self.BOOKKEEPING:
+            setattr(self, name, old[name])
+        if self.password_hash != old["password_hash"]:
+            self.session_epoch = old["session_epoch"] + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)

@@ -65,6 +65,9 @@ class TasksSection(_Section):
     url: str = "sqlite:///instance/jobs.db"
     workers: int = Field(2, ge=1, le=32)
     immediate: bool = False
+    # A job's lock expires by itself after this long, so a run killed mid-way (power cut,
+    # kill -9) cannot block its job for ever. Keep it well above the slowest run.
+    lock_minutes: int = Field(360, ge=1, le=24 * 60)
     schedule: dict[str, str] = {}
 
     @field_validator("url")
@@ -83,6 +86,7 @@ class SecuritySection(_Section):
     max_failed_logins: int = Field(5, ge=1, le=100)
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
     session_hours: int = Field(12, ge=1, le=24 * 30)
+    idle_minutes: int = Field(30, ge=1, le=24 * 60)
 
 
 class PrintingSection(_Section):
@@ -243,6 +247,8 @@ def _check_references(s: Settings, models: dict[str, type], jobs: set[str]) -> l
             errors.append(f"customers.level_reclaim_days.{level}: must be at least 1 day")
     if s.customers.warn_days_before >= s.customers.reclaim_after_days:
         errors.append("customers.warn_days_before: must be less than reclaim_after_days")
+    if s.security.idle_minutes > s.security.session_hours * 60:
+        errors.append("security.idle_minutes: must not be longer than session_hours")
     for name, cron in s.tasks.schedule.items():
         if name not in jobs:
             errors.append(f'tasks.schedule.{name}: no job called "{name}"')

@@ -8,14 +8,17 @@ from pathlib import Path
 
 from models.db import db, is_postgres
 from rules import settings
-from tasks import job
+from tasks import Done, job
 
 
 @job("backup_database")
-def backup_database(now: datetime) -> str:
+def backup_database(now: datetime) -> Done:
     """Copy the SQLite database with the online backup API; keep the newest [backup] keep."""
     if is_postgres():
-        return "backup_database: PostgreSQL is backed up with pg_dump by the operator; skipped"
+        return Done(
+            "backup_database: PostgreSQL is backed up with pg_dump by the operator; skipped",
+            {"left_to_pg_dump": 1},
+        )
     backup_dir = Path(db.obj.database).parent / "backups"
     backup_dir.mkdir(parents=True, exist_ok=True)
     target = backup_dir / f"mingcrm-{now:%Y%m%d-%H%M%S}.db"
@@ -31,4 +34,7 @@ def backup_database(now: datetime) -> str:
     for old in copies[: -settings().backup.keep]:
         old.unlink()
     kept = min(len(copies), settings().backup.keep)
-    return f"backup_database: wrote {target.name}, keeping {kept}"
+    return Done(
+        f"backup_database: wrote {target.name}, keeping {kept}",
+        {"backup_file": target.name, "backups_kept": kept},
+    )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
+from models import GOVERNED as GOVERNED_MODELS
+from models.staff import Staff
+
 ROOT = Path(__file__).resolve().parent.parent
-GOVERNED = ("Customer", "Staff", "Product", "Location")
+GOVERNED = tuple(m.__name__ for m in GOVERNED_MODELS)
 BULK = re.compile(
     r"\b({})\.(update|insert|insert_many|insert_from|delete|replace|replace_many"
     r"|bulk_create|bulk_update)\(".format("|".join(GOVERNED))
@@ -51,3 +55,22 @@ def test_modules_stay_small():
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 330
     ]
     assert not big, "split these modules by business concern:\n" + "\n".join(big)
+
+
+def test_login_bookkeeping_updates_only_bookkeeping_columns():
+    """rules/login.py writes staff rows with plain UPDATEs (issue 7 item 10): parallel failed
+    logins must not refuse each other's versioned save. That is allowed only for the login
+    bookkeeping columns, which an ordinary save never writes (Staff.before_update)."""
+    tree = ast.parse((ROOT / "rules" / "login.py").read_text(encoding="utf-8"))
+    written = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "update"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "Staff"
+        ):
+            assert node.keywords and not node.args, "name each column written"
+            written |= {k.arg for k in node.keywords}
+    assert written and written <= set(Staff.BOOKKEEPING), written - set(Staff.BOOKKEEPING)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import AuditLog, Customer, Staff
+from models import AuditLog, Customer, JobRun, Staff
 from tests.conftest import Client, system
 
 VIEWS = [
@@ -24,6 +24,7 @@ VIEWS = [
     "stock_balance",
     "adverse_case",
     "export_log",
+    "job_run",
 ]
 
 
@@ -175,6 +176,35 @@ def test_audit_log_cannot_be_edited_or_deleted_even_by_owner(as_user, world):
     owner.post("/admin/audit_log/action/", {"action": "delete", "rowid": entry.id})
     with system():
         assert AuditLog.select().count() == count
+
+
+def test_the_job_log_is_the_owners_and_read_only(as_user, world):
+    """Issue 7 item 12: the owner sees every job run; nobody may change or delete one."""
+    from tasks import JOBS
+
+    JOBS["reclaim_customers"].run()
+    with system():
+        run = JobRun.get()
+    for username in ("sales1", "supervisor", "finance", "warehouse", "store1"):
+        c = as_user(username)
+        for url in ("/admin/job_run/", f"/admin/job_run/details/?id={run.id}"):
+            assert c.get(url).status_code == 403, (username, url)
+        assert c.get("/admin/job_run/export/csv/").status_code == 403, username
+    owner = as_user("owner")
+    page = owner.get("/admin/job_run/").get_data(as_text=True)
+    start = page.index("model-list")
+    grid = page[start : page.index("</table>", start)]
+    assert "回收超期客户到公海" in grid and "退回公海: 0" in grid
+    assert "returned_to_pool" not in grid and "reclaim_customers" not in grid
+    export = owner.get("/admin/job_run/export/csv/").get_data(as_text=True)
+    assert "returned_to_pool" not in export and "reclaim_customers" not in export
+    assert owner.get(f"/admin/job_run/edit/?id={run.id}").status_code == 302
+    assert owner.get("/admin/job_run/new/").status_code == 302
+    owner.post("/admin/job_run/delete/", {"id": run.id})
+    owner.post("/admin/job_run/action/", {"action": "delete", "rowid": run.id})
+    owner.post("/admin/job_run/ajax/update/", {"list_form_pk": run.id, "outcome": "failed"})
+    with system():
+        assert JobRun.get_by_id(run.id).outcome == "ok"
 
 
 SCRIPT = '<script>alert("x")</script>'
