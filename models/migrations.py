@@ -103,6 +103,38 @@ def _v6_incomplete_per_owner(migrator: SchemaMigrator) -> None:
     _index("customer", "owner_id", "incomplete")
 
 
+def _add_missing(migrator: SchemaMigrator, model: type, names: list[str]) -> None:
+    """ADD COLUMN for each of `names` the table lacks (a new database already has them)."""
+    from playhouse.migrate import migrate as run
+
+    table = model._meta.table_name
+    have = {c.name for c in db.get_columns(table)}
+    fields = {f.name: f for f in model._meta.sorted_fields}
+    for name in names:
+        if fields[name].column_name not in have:
+            run(migrator.add_column(table, fields[name].column_name, fields[name]))
+
+
+def _v7_discount_below_list_and_effects(migrator: SchemaMigrator) -> None:
+    """B3: each line keeps its list price, each order its whole discount below list price;
+    the audit trail names the person a system effect was written for (A4 last deal)."""
+    from models import AuditLog, SalesOrder, SalesOrderLine
+
+    _add_missing(migrator, SalesOrderLine, ["list_price"])
+    _add_missing(migrator, SalesOrder, ["effective_discount"])
+    _add_missing(migrator, AuditLog, ["on_behalf_of", "via"])
+    db.execute_sql(
+        "UPDATE sales_order_line SET list_price = (SELECT price FROM product"
+        " WHERE product.id = sales_order_line.product_id) WHERE list_price IS NULL"
+    )
+    db.execute_sql(
+        "UPDATE sales_order SET effective_discount = discount + COALESCE((SELECT"
+        " SUM(l.quantity * (CASE WHEN l.list_price > l.unit_price"
+        " THEN l.list_price - l.unit_price ELSE 0 END))"
+        " FROM sales_order_line l WHERE l.order_id = sales_order.id), 0)"
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -110,6 +142,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (4, "sales orders, stock ledger, member points, transitions", _v4_sales_stock_points),
     (5, "index follow-up tasks by creation (the task job's batch)", _v5_task_batch_index),
     (6, "index customers to complete per owner", _v6_incomplete_per_owner),
+    (
+        7,
+        "discount below list price (line list prices); audit names whom an effect served",
+        _v7_discount_below_list_and_effects,
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 
