@@ -98,7 +98,7 @@ def test_a_gift_is_free_whatever_price_is_typed(world):
         assert (line.unit_price, line.list_price) == (Decimal("0.00"), Decimal("198.00"))
 
 
-def test_approval_lapses_when_a_line_price_changes(world):
+def test_a_line_discount_is_approved_like_a_header_one_and_the_approval_lapses(world):
     from tests.test_sales import step
 
     order = new_order(world, qty=1)
