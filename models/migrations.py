@@ -103,26 +103,28 @@ def _v6_incomplete_per_owner(migrator: SchemaMigrator) -> None:
     _index("customer", "owner_id", "incomplete")
 
 
-def _add_missing(migrator: SchemaMigrator, model: type, names: list[str]) -> None:
-    """ADD COLUMN for each of `names` the table lacks (a new database already has them)."""
-    from playhouse.migrate import migrate as run
-
-    table = model._meta.table_name
+def _add_columns(table: str, columns: dict[str, str]) -> None:
+    """ADD COLUMN each missing one (a new database has them already). Plain ALTER TABLE on
+    both databases: peewee's SQLite migrator rebuilds the table for a NOT NULL column, and
+    dropping the old table would cascade to the rows that refer to it."""
     have = {c.name for c in db.get_columns(table)}
-    fields = {f.name: f for f in model._meta.sorted_fields}
-    for name in names:
-        if fields[name].column_name not in have:
-            run(migrator.add_column(table, fields[name].column_name, fields[name]))
+    for name, ddl in columns.items():
+        if name not in have:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {ddl}')
 
 
 def _v7_discount_below_list_and_effects(migrator: SchemaMigrator) -> None:
     """B3: each line keeps its list price, each order its whole discount below list price;
     the audit trail names the person a system effect was written for (A4 last deal)."""
-    from models import AuditLog, SalesOrder, SalesOrderLine
-
-    _add_missing(migrator, SalesOrderLine, ["list_price"])
-    _add_missing(migrator, SalesOrder, ["effective_discount"])
-    _add_missing(migrator, AuditLog, ["on_behalf_of", "via"])
+    _add_columns("sales_order_line", {"list_price": "NUMERIC(12, 2)"})
+    _add_columns("sales_order", {"effective_discount": "NUMERIC(12, 2) NOT NULL DEFAULT 0"})
+    _add_columns(
+        "audit_log",
+        {
+            "on_behalf_of": "VARCHAR(80) NOT NULL DEFAULT ''",
+            "via": "VARCHAR(120) NOT NULL DEFAULT ''",
+        },
+    )
     db.execute_sql(
         "UPDATE sales_order_line SET list_price = (SELECT price FROM product"
         " WHERE product.id = sales_order_line.product_id) WHERE list_price IS NULL"
