@@ -78,7 +78,7 @@ def effect_of(record: Any, state: str) -> Iterator[Actor]:
     last deal moves). The audit rows say "system", for whom, and which step of which record.
     """
     person = current_actor()
-    via = f"{record.model_key()}/{state}/{record}"
+    via = f"{record.model_key()}/{state}/{record}"[:120]
     effect = replace(SYSTEM, on_behalf_of=person.on_behalf_of or person.username, via=via)
     with acting_as(effect) as actor:
         yield actor

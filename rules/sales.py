@@ -196,6 +196,17 @@ def _record_deal(order: Any) -> None:
             customer.save()
 
 
+@register("customer")
+def check_last_deal(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """Only a paid order moves a customer's last purchase (it exempts them from reclaim, A4)."""
+    if action == "delete" or actor.is_system:
+        return None
+    before = old["last_deal_at"] if old else None
+    if record.last_deal_at != before:
+        return {"last_deal_at": [_("The last purchase is set when an order is paid.")]}
+    return None
+
+
 def _entering_paid(order: Any, actor: Actor, note: str) -> None:
     """Finance confirms the money (B3, B5): big discounts need explicit approval; points move."""
     if order.discount_flagged and order.discount_approved_by_id is None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import AuditLog, Customer
+import pytest
+
+import rules
+from models import AuditLog, Customer, db
 from models.audit import utcnow
 from tests.conftest import system
 from tests.test_discount_lines import create_by_form, http_step, order_form
 from tests.test_reclaim import owner_of, run, start_clocks
-from tests.test_sales import stock
+from tests.test_sales import acting, stock
 
 
 def test_a_paid_order_keeps_the_customer_from_being_reclaimed(as_user, world):
@@ -42,5 +45,19 @@ def test_the_customer_history_says_whom_the_system_wrote_for(as_user, world):
     for who, state in (("sales1", "submitted"), ("supervisor", "verified"), ("finance", "paid")):
         order = http_step(as_user(who) if who != "sales1" else sales1, order, state)
     page = as_user("owner").get(f"/admin/customer/details/?id={world.c_sales1.id}")
-    history = page.get_data(as_text=True).split('data-testid="history"')[1]
+    details, history = page.get_data(as_text=True).split('data-testid="history"')
     assert "finance" in history and order.number in history
+    local = order.paid_at + timedelta(hours=8)  # Asia/Shanghai
+    assert f"{local:%Y-%m-%d %H:%M}" in details.split("最近购买")[1][:200]  # "Last purchase"
+
+
+@pytest.mark.parametrize("who", ["sales1", "owner"])
+def test_nobody_sets_a_last_purchase_by_hand(world, who):
+    """It would spare the customer from reclaim without a sale."""
+    with db.connection_context(), acting(getattr(world, who)):
+        row = Customer.get_by_id(world.c_sales1.id)
+        row.last_deal_at = utcnow()
+        with pytest.raises(rules.RuleViolation, match="when an order is paid"):
+            row.save()
+    with system():
+        assert Customer.get_by_id(world.c_sales1.id).last_deal_at is None
