@@ -116,8 +116,9 @@ def seed_orders(size: int, rng: random.Random, world: dict, kind: str) -> None:
         values = {
             "number": number, "customer_id": customer, "status": "submitted",
             "created_by_id": seller, "credit_owner_id": seller, "credit_salesperson_id": seller,
-            "discount": "0.00", "subtotal": str(subtotal), "total": str(subtotal),
-            "paid_amount": "0.00", "discount_flagged": False, "points_redeemed": 0, "gifts": "",
+            "discount": "0.00", "effective_discount": "0.00", "subtotal": str(subtotal),
+            "total": str(subtotal), "paid_amount": "0.00", "discount_flagged": False,
+            "points_redeemed": 0, "gifts": "",
             "delivery": "pickup", "payment_method": "wechat", "recipient": "",
             "recipient_phone": "", "address": "", "points_earned": 0, "note": "", "version": 1,
             "created_at": str(at), "updated_at": str(at + timedelta(minutes=5)),
@@ -132,7 +133,7 @@ def seed_orders(size: int, rng: random.Random, world: dict, kind: str) -> None:
         same = {"is_gift": False, "version": 1, "created_at": now, "updated_at": now}
         line_rows = (
             stored(SalesOrderLine, {"order_id": by_number[number], "product_id": p, **same}
-                   | {"quantity": qty, "unit_price": str(price)})
+                   | {"quantity": qty, "unit_price": str(price), "list_price": str(price)})
             for number, picked in lines
             for p, qty, price in picked
         )  # fmt: skip

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from peewee import CharField, DateTimeField, IntegerField, Model, TextField
+from peewee import SQL, CharField, DateTimeField, IntegerField, Model, TextField
 
 from models.db import db
 
@@ -38,8 +38,8 @@ class AuditLog(Model):
     changes = TextField(default="{}")
     # A system effect of someone's step (e.g. the customer's last deal when finance confirms
     # payment): the actor is "system", these name the person and the step it was done for.
-    on_behalf_of = CharField(max_length=80, default="")
-    via = CharField(max_length=120, default="")
+    on_behalf_of = CharField(max_length=80, default="", constraints=[SQL("DEFAULT ''")])
+    via = CharField(max_length=120, default="", constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         database = db

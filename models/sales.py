@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from peewee import (
+    SQL,
     BooleanField,
     Case,
     CharField,
@@ -43,7 +44,9 @@ class SalesOrder(BaseModel):
     ship_from = ForeignKeyField(Location, null=True, backref="+", on_delete="RESTRICT")
     discount = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     # B3: everything below list price: the header discount, lines priced under list, gifts
-    effective_discount = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    effective_discount = DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, constraints=[SQL("DEFAULT 0")]
+    )
     discount_flagged = BooleanField(default=False)
     discount_approved_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
     points_redeemed = IntegerField(default=0)
