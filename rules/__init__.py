@@ -128,6 +128,7 @@ RULE_MODULES = (
     "approval",
     "stock",
     "points",
+    "deals",
     "sales",
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 from peewee import fn
 
 from models.audit import utcnow
-from rules import Actor, RuleViolation, discounts, effect_of, register, settings
+from rules import Actor, RuleViolation, deals, discounts, register, settings
 from rules import points as points_ledger
 from rules.approval import DRAFT, on_enter
 from rules.i18n import gettext as _
@@ -184,29 +184,6 @@ def _seller(customer: Any, actor: Actor) -> int | None:
     return customer.salesperson_id or customer.owner_id
 
 
-def _record_deal(order: Any) -> None:
-    """A4: the customer just bought, so the reclaim job spares them for a while. Finance may
-    not edit customers: SYSTEM writes it on their behalf, and the audit row says so."""
-    from models.customers import Customer
-
-    with effect_of(order, "paid"):
-        customer = Customer.get_by_id(order.customer_id)
-        if customer.last_deal_at is None or customer.last_deal_at < order.paid_at:
-            customer.last_deal_at = order.paid_at
-            customer.save()
-
-
-@register("customer")
-def check_last_deal(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
-    """Only a paid order moves a customer's last purchase (it exempts them from reclaim, A4)."""
-    if action == "delete" or actor.is_system:
-        return None
-    before = old["last_deal_at"] if old else None
-    if record.last_deal_at != before:
-        return {"last_deal_at": [_("The last purchase is set when an order is paid.")]}
-    return None
-
-
 def _entering_paid(order: Any, actor: Actor, note: str) -> None:
     """Finance confirms the money (B3, B5): big discounts need explicit approval; points move."""
     if order.discount_flagged and order.discount_approved_by_id is None:
@@ -222,7 +199,7 @@ def _entering_paid(order: Any, actor: Actor, note: str) -> None:
         )
     order.paid_amount = order.paid_amount or order.total
     order.paid_at = utcnow()
-    _record_deal(order)
+    deals.record(order)
     source = f"sales_order:{order.id}"
     points_ledger.post(order.customer_id, -order.points_redeemed, "redeem", source, actor)
     rate = settings().sales.points_per_yuan
@@ -244,6 +221,7 @@ def _entering_shipped(order: Any, actor: Actor, note: str) -> None:
 def _entering_cancelled(order: Any, actor: Actor, note: str) -> None:
     if order.paid_at is not None:
         points_ledger.reverse(f"sales_order:{order.id}", actor)
+        deals.undo(order)
 
 
 def approve_discount(order: Any) -> None:

@@ -61,3 +61,19 @@ def test_nobody_sets_a_last_purchase_by_hand(world, who):
             row.save()
     with system():
         assert Customer.get_by_id(world.c_sales1.id).last_deal_at is None
+
+
+def test_cancelling_a_paid_order_takes_its_purchase_back(world):
+    """Going back undoes going forward: the earlier purchase stands, this one goes."""
+    from rules.approval import cancel
+    from tests.test_sales import at_state, step
+
+    first = at_state(world, "shipped")
+    second = at_state(world, "paid")
+    with system():
+        assert Customer.get_by_id(world.c_sales1.id).last_deal_at == second.paid_at
+    step(world.sales1, second, cancel, "客户退单")
+    with system():
+        assert Customer.get_by_id(world.c_sales1.id).last_deal_at == first.paid_at
+        entry = AuditLog.history("customer", world.c_sales1.id)[0]
+    assert (entry.on_behalf_of, entry.via_parts[1]) == ("sales1", "cancelled")
