@@ -16,6 +16,24 @@ AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version", "warned_clock"}
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
+def who(entry: AuditLog) -> str:
+    """Who made a change; a system effect also names whom and which step it served."""
+    from admin_views import state_label
+
+    name = _("System") if entry.actor_name == "system" else entry.actor_name
+    if not entry.on_behalf_of:
+        return name
+    table, state, record = entry.via_parts
+    return _(
+        "%(actor)s, for %(person)s (%(table)s %(record)s: %(step)s)",
+        actor=name,
+        person=entry.on_behalf_of,
+        table=_(table),
+        record=record,
+        step=state_label(state),
+    )
+
+
 class HistoryMixin:
     """Adds `history` to the details template context."""
 
@@ -70,4 +88,5 @@ class HistoryMixin:
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["history"] = self.history(kwargs["model"])
+            kwargs["who"] = who
         return super().render(template, **kwargs)

@@ -21,6 +21,7 @@ from admin_views.base import GuardedModelView
 from models import Customer, Location, SalesOrder, SalesOrderLine, Transition
 from rules import settings
 from rules.customers import customers_served_by
+from rules.discounts import share_of_list
 from rules.pickup import goods_out_where
 from rules.printing import PRINTABLE
 from rules.sales import approve_discount
@@ -48,6 +49,7 @@ LABELS = {
     "total": _l("Total"),
     "subtotal": _l("Subtotal"),
     "discount": _l("Discount"),
+    "effective_discount": _l("Below list price"),
     "discount_flagged": _l("Discount over limit"),
     "credit_owner": _l("Owner (credit)"),
     "credit_salesperson": _l("Store salesperson"),
@@ -89,6 +91,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "status",
         "total",
         "discount",
+        "effective_discount",
         "discount_flagged",
         "credit_owner",
         "created_by",
@@ -119,6 +122,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "status": _status,
         "total": _money,
         "discount": _money,
+        "effective_discount": _money,
         "subtotal": _money,
         "paid_amount": _money,
     }
@@ -216,6 +220,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
                 (k, label) for k, label in VOUCHERS if PRINTABLE[k](kwargs["model"])
             ]
             kwargs["limit"] = settings().sales.discount_limit_percent
+            kwargs["list_value"], kwargs["list_share"] = share_of_list(kwargs["model"])
         return super().render(template, **kwargs)
 
     @expose("/print/<kind>/")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from peewee import CharField, DateTimeField, IntegerField, Model, TextField
+from peewee import SQL, CharField, DateTimeField, IntegerField, Model, TextField
 
 from models.db import db
 
@@ -36,6 +36,10 @@ class AuditLog(Model):
     actor_name = CharField(max_length=80)
     at = DateTimeField(default=utcnow, index=True)
     changes = TextField(default="{}")
+    # A system effect of someone's step (e.g. the customer's last deal when finance confirms
+    # payment): the actor is "system", these name the person and the step it was done for.
+    on_behalf_of = CharField(max_length=80, default="", constraints=[SQL("DEFAULT ''")])
+    via = CharField(max_length=120, default="", constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         database = db
@@ -52,6 +56,13 @@ class AuditLog(Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.model}#{self.record_id}"
+
+    @property
+    def via_parts(self) -> tuple[str, str, str]:
+        """The step a system effect served: (table, state, record), from "table/state/record"."""
+        table, _sep, rest = (self.via or "").partition("/")
+        state, _sep, record = rest.partition("/")
+        return table, state, record
 
     @classmethod
     def record(cls, instance: Any, action: str, old: dict | None, actor: Any) -> None:
@@ -71,6 +82,8 @@ class AuditLog(Model):
             action=action,
             actor_id=actor.id,
             actor_name=actor.username,
+            on_behalf_of=actor.on_behalf_of,
+            via=actor.via,
             changes=json.dumps(changes, ensure_ascii=False),
         ).execute()
 

@@ -136,11 +136,42 @@ def _v8_privacy_exports_adverse_cases(migrator: SchemaMigrator) -> None:
 def _v9_sessions_and_job_log(migrator: SchemaMigrator) -> None:
     from models.jobs import JobRun
 
-    if "session_epoch" not in {c.name for c in db.get_columns("staff")}:
-        # plain ALTER: peewee's NOT NULL step rebuilds the table on SQLite, which the
-        # foreign keys pointing at staff refuse
-        db.execute_sql("ALTER TABLE staff ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    _add_columns("staff", {"session_epoch": "INTEGER NOT NULL DEFAULT 0"})
     db.create_tables([JobRun], safe=True)
+
+
+def _add_columns(table: str, columns: dict[str, str]) -> None:
+    """ADD COLUMN each missing one (a new database has them already). Plain ALTER TABLE on
+    both databases: peewee's SQLite migrator rebuilds the table for a NOT NULL column, and
+    dropping the old table would cascade to the rows that refer to it."""
+    have = {c.name for c in db.get_columns(table)}
+    for name, ddl in columns.items():
+        if name not in have:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {ddl}')
+
+
+def _v10_discount_below_list_and_effects(migrator: SchemaMigrator) -> None:
+    """B3: each line keeps its list price, each order its whole discount below list price;
+    the audit trail names the person a system effect was written for (A4 last deal)."""
+    _add_columns("sales_order_line", {"list_price": "NUMERIC(12, 2)"})
+    _add_columns("sales_order", {"effective_discount": "NUMERIC(12, 2) NOT NULL DEFAULT 0"})
+    _add_columns(
+        "audit_log",
+        {
+            "on_behalf_of": "VARCHAR(80) NOT NULL DEFAULT ''",
+            "via": "VARCHAR(120) NOT NULL DEFAULT ''",
+        },
+    )
+    db.execute_sql(
+        "UPDATE sales_order_line SET list_price = (SELECT price FROM product"
+        " WHERE product.id = sales_order_line.product_id) WHERE list_price IS NULL"
+    )
+    db.execute_sql(
+        "UPDATE sales_order SET effective_discount = discount + COALESCE((SELECT"
+        " SUM(l.quantity * (CASE WHEN l.list_price > l.unit_price"
+        " THEN l.list_price - l.unit_price ELSE 0 END))"
+        " FROM sales_order_line l WHERE l.order_id = sales_order.id), 0)"
+    )
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
@@ -157,6 +188,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         _v8_privacy_exports_adverse_cases,
     ),
     (9, "session epoch per person (logout ends sessions); job run log", _v9_sessions_and_job_log),
+    (
+        10,
+        "discount below list price (line list prices); audit names whom an effect served",
+        _v10_discount_below_list_and_effects,
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from peewee import (
+    SQL,
     BooleanField,
+    Case,
     CharField,
     DateTimeField,
     DecimalField,
@@ -43,6 +45,10 @@ class SalesOrder(BaseModel):
     # B4, A5: where a pickup is handed over, and so where its stock leaves (changeable in draft)
     pickup_location = ForeignKeyField(Location, null=True, backref="+", on_delete="RESTRICT")
     discount = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    # B3: everything below list price: the header discount, lines priced under list, gifts
+    effective_discount = DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, constraints=[SQL("DEFAULT 0")]
+    )
     discount_flagged = BooleanField(default=False)
     discount_approved_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
     points_redeemed = IntegerField(default=0)
@@ -74,13 +80,18 @@ class SalesOrder(BaseModel):
 
 
 class SalesOrderLine(BaseModel):
-    """One product on an order: quantity × unit price (a gift line has price 0)."""
+    """One product on an order: quantity × unit price (a gift line has price 0).
+
+    `list_price` is the product's price when the line was last written (lines are fixed once
+    the order is submitted); what is charged below it counts as discount (B3).
+    """
 
     order = ForeignKeyField(SalesOrder, backref="lines", on_delete="CASCADE")
     product = ForeignKeyField(Product, backref="+", on_delete="RESTRICT")
     quantity = IntegerField(default=1)
     unit_price = DecimalField(max_digits=12, decimal_places=2, null=True)  # empty: list price
     is_gift = BooleanField(default=False)
+    list_price = DecimalField(max_digits=12, decimal_places=2, null=True)
 
     def __str__(self) -> str:
         return f"{self.product_id} × {self.quantity}"
@@ -104,3 +115,23 @@ class SalesOrderLine(BaseModel):
             .scalar()
         )
         return Decimal(str(total)).quantize(Decimal("0.01"))
+
+    @classmethod
+    def below_list_of(cls, order_id: int) -> tuple[Decimal, Decimal]:
+        """(value at list price, amount charged below list price) of an order's lines, in SQL.
+
+        A line priced above list does not offset another line's discount.
+        """
+        listed_price = fn.COALESCE(cls.list_price, cls.unit_price)  # unknown: as charged
+        under = Case(None, [(listed_price > cls.unit_price, listed_price - cls.unit_price)], 0)
+        listed, below = (
+            cls.select(
+                fn.COALESCE(fn.SUM(cls.quantity * listed_price), 0),
+                fn.COALESCE(fn.SUM(cls.quantity * under), 0),
+            )
+            .where(cls.order == order_id)
+            .tuples()
+            .first()
+        )
+        cent = Decimal("0.01")
+        return Decimal(str(listed)).quantize(cent), Decimal(str(below)).quantize(cent)

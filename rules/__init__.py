@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +43,9 @@ class Actor:
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
     store_id: int | None = None
+    # A system effect of a person's step: whom it is done for, and the step ("table/state/rec")
+    on_behalf_of: str = ""
+    via: str = ""
 
     @property
     def is_system(self) -> bool:
@@ -65,6 +68,20 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         yield actor
     finally:
         _actor.reset(token)
+
+
+@contextmanager
+def effect_of(record: Any, state: str) -> Iterator[Actor]:
+    """Write a consequence of the current person's step as SYSTEM, on their behalf.
+
+    For effects on tables the person may not edit (finance confirms a payment; the customer's
+    last deal moves). The audit rows say "system", for whom, and which step of which record.
+    """
+    person = current_actor()
+    via = f"{record.model_key()}/{state}/{record}"[:120]
+    effect = replace(SYSTEM, on_behalf_of=person.on_behalf_of or person.username, via=via)
+    with acting_as(effect) as actor:
+        yield actor
 
 
 def set_actor(actor: Actor | None) -> contextvars.Token:
@@ -112,6 +129,7 @@ RULE_MODULES = (
     "approval",
     "stock",
     "points",
+    "deals",
     "sales",
 )
 

@@ -46,6 +46,8 @@ AUDIT_COLUMNS = [
     AuditLog.actor_name,
     AuditLog.at,
     AuditLog.changes,
+    AuditLog.on_behalf_of,
+    AuditLog.via,
 ]
 
 
@@ -63,6 +65,8 @@ def audit_created(model: type, where: Any, actor: Actor, now: Any) -> None:
         Value(actor.username),
         Value(now),
         Value("{}"),
+        Value(actor.on_behalf_of),
+        Value(actor.via),
     ).where(where)
     AuditLog.insert_from(rows, AUDIT_COLUMNS).execute()
 
@@ -82,6 +86,8 @@ def audited_update(model: type, where: Any, changes: dict[Field, Any], actor: Ac
             Value(actor.username),
             Value(now),
             _json_changes(changes),
+            Value(actor.on_behalf_of),
+            Value(actor.via),
         ).where(where)
         AuditLog.insert_from(audit, AUDIT_COLUMNS).execute()
         values = {**changes, model.version: model.version + 1, model.updated_at: now}

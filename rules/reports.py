@@ -1,15 +1,21 @@
-"""Performance report (A3): paid sales per credited owner / store salesperson per period,
-over exactly the orders the person may see."""
+"""Performance report (A3, A5): paid sales per credited person per period, over exactly the
+orders the reader may see.
+
+Periods are the shop's calendar (`[app] timezone`), not UTC: a sale at 07:00 in Beijing on the
+1st is 23:00 UTC on the last day of the month before. Rows are per person (id), so two people
+with the same name are never merged.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from peewee import SQL, fn
+from peewee import SQL, Case, fn
 
 from models.db import is_postgres
-from rules import Actor
+from rules import Actor, settings
 from rules.scope import visible
 
 GRAINS = ("day", "month", "year")
@@ -17,11 +23,64 @@ _SQLITE = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 _PG = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
 
 
-def period(field: Any, grain: str) -> Any:
-    """SQL: the period label of a timestamp (e.g. 2026-11)."""
+def _offset(zone: ZoneInfo, epoch: int) -> int:
+    """The zone's UTC offset in seconds at a moment (seconds since 1970, UTC)."""
+    return int(datetime.fromtimestamp(epoch, UTC).astimezone(zone).utcoffset().total_seconds())
+
+
+def offsets(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime | None, int]]:
+    """[(until, offset seconds)] in force from `lo` to `hi` (naive UTC); the last has no end.
+
+    Looks once a day and bisects each change to the second (zones change at most twice a year).
+    """
+    start, end = (int(t.replace(tzinfo=UTC).timestamp()) for t in (lo, hi))
+    segments: list[tuple[datetime | None, int]] = []
+    current = _offset(zone, start)
+    for day in range(start, end + 86400, 86400):
+        if _offset(zone, day) == current:
+            continue
+        before, after = day - 86400, day
+        while after - before > 1:
+            middle = (before + after) // 2
+            if _offset(zone, middle) == current:
+                before = middle
+            else:
+                after = middle
+        segments.append((datetime.fromtimestamp(after, UTC).replace(tzinfo=None), current))
+        current = _offset(zone, after)
+    return [*segments, (None, current)]
+
+
+def local_clock(field: Any, lo: datetime | None, hi: datetime | None) -> Any:
+    """SQL: a stored UTC timestamp as the configured zone's wall clock.
+
+    PostgreSQL converts with the zone itself; SQLite adds the zone's offset, piece by piece
+    across any offset change between `lo` and `hi` (the range of the rows asked about).
+    """
+    name = settings().app.timezone
     if is_postgres():
-        return fn.to_char(field, _PG[grain])
-    return fn.strftime(_SQLITE[grain], field)
+        return fn.timezone(name, fn.timezone("UTC", field))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    pieces = offsets(ZoneInfo(name), lo or now, hi or now)
+    shifted = [fn.datetime(field, f"{seconds:+d} seconds") for _until, seconds in pieces]
+    if len(pieces) == 1:
+        return shifted[0]
+    whens = [(field < until, expr) for (until, _s), expr in zip(pieces, shifted, strict=True)]
+    return Case(None, whens[:-1], shifted[-1])
+
+
+def period(field: Any, grain: str, lo: datetime | None = None, hi: datetime | None = None) -> Any:
+    """SQL: the local period label of a UTC timestamp (e.g. 2026-11)."""
+    local = local_clock(field, lo, hi)
+    if is_postgres():
+        return fn.to_char(local, _PG[grain])
+    return fn.strftime(_SQLITE[grain], local)
+
+
+def utc_of_local_day(day: date) -> datetime:
+    """The UTC moment (naive) at which a local calendar day begins."""
+    zone = ZoneInfo(settings().app.timezone)
+    return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def performance(
@@ -32,30 +91,35 @@ def performance(
     end: date | None,
     store_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of {period, person, orders, amount} for paid or shipped orders."""
+    """Rows of {period, person_id, person, orders, amount} for paid or shipped orders."""
     from models.sales import SalesOrder
     from models.staff import Staff
 
     who = SalesOrder.credit_owner if by == "owner" else SalesOrder.credit_salesperson
-    label = period(SalesOrder.paid_at, grain)
-    query = (
-        SalesOrder.select(
+    query = SalesOrder.select().where(SalesOrder.status.in_(["paid", "shipped"]))
+    if start:
+        query = query.where(SalesOrder.paid_at >= utc_of_local_day(start))
+    if end:
+        query = query.where(SalesOrder.paid_at < utc_of_local_day(end + timedelta(days=1)))
+    if store_id:
+        query = query.where(SalesOrder.store == store_id)
+    query = visible(query, SalesOrder, actor)
+    lo = hi = None
+    if not is_postgres():  # SQLite shifts by the offsets in force over these rows' range
+        lo, hi = query.select(fn.MIN(SalesOrder.paid_at), fn.MAX(SalesOrder.paid_at)).scalar(
+            as_tuple=True
+        )
+    label = period(SalesOrder.paid_at, grain, lo, hi)
+    rows = (
+        query.select(
             label.alias("period"),
+            Staff.id.alias("person_id"),
             Staff.display_name.alias("person"),
             fn.COUNT(SQL("*")).alias("orders"),
             fn.SUM(SalesOrder.total).alias("amount"),
         )
         .join(Staff, on=(who == Staff.id))
-        .where(SalesOrder.status.in_(["paid", "shipped"]))
+        .group_by(label, Staff.id, Staff.display_name)
+        .order_by(label.desc(), SQL("amount DESC"), Staff.id)
     )
-    if start:
-        query = query.where(SalesOrder.paid_at >= datetime.combine(start, datetime.min.time()))
-    if end:
-        query = query.where(
-            SalesOrder.paid_at < datetime.combine(end + timedelta(days=1), datetime.min.time())
-        )
-    if store_id:
-        query = query.where(SalesOrder.store == store_id)
-    query = visible(query, SalesOrder, actor)
-    query = query.group_by(label, Staff.display_name).order_by(label.desc(), SQL("amount DESC"))
-    return list(query.dicts())
+    return list(rows.dicts())

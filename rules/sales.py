@@ -10,7 +10,7 @@ from typing import Any
 from peewee import fn
 
 from models.audit import utcnow
-from rules import SYSTEM, Actor, RuleViolation, acting_as, register, settings
+from rules import Actor, RuleViolation, deals, discounts, effect_of, register, settings
 from rules import points as points_ledger
 from rules.approval import DRAFT, on_enter
 from rules.i18n import gettext as _
@@ -69,8 +69,7 @@ def compute_totals(order: Any) -> None:
     order.subtotal = SalesOrderLine.subtotal_of(order.id) if order.id else Decimal("0.00")
     points_value = (Decimal(order.points_redeemed or 0) * cfg.yuan_per_point).quantize(CENT)
     order.total = max(Decimal("0.00"), order.subtotal - (order.discount or 0) - points_value)
-    limit = (order.subtotal * cfg.discount_limit_percent / 100).quantize(CENT)
-    order.discount_flagged = (order.discount or 0) > limit
+    discounts.assess(order)
 
 
 @register("sales_order")
@@ -105,15 +104,7 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
         errors["address"] = [_("Express delivery needs an address.")]
     if record.status == DRAFT and record.id:
         compute_totals(record)
-    if (
-        old is not None
-        and record.discount_approved_by_id is not None
-        and (
-            Decimal(old["discount"] or 0) != Decimal(record.discount or 0)
-            or (old["points_redeemed"] or 0) != (record.points_redeemed or 0)
-            or Decimal(old["subtotal"] or 0) != Decimal(record.subtotal or 0)
-        )
-    ):
+    if discounts.approval_lapses(old, record):
         record.discount_approved_by = None  # an approval covers the discount it saw, no other
     return errors or None
 
@@ -132,17 +123,26 @@ def check_line(record: Any, action: str, old: dict | None, actor: Actor) -> dict
         }
     if action == "delete":
         return None
-    if record.unit_price is None and record.product_id is not None:
-        from models.catalog import Product
-
-        product = Product.get_or_none(Product.id == record.product_id)
-        record.unit_price = Decimal("0.00") if record.is_gift or product is None else product.price
+    _price_line(record, order)
     errors = {}
     if record.quantity is not None and record.quantity < 1:
         errors["quantity"] = [_("The quantity must be at least 1.")]
     if record.unit_price is not None and record.unit_price < 0:
         errors["unit_price"] = [_("The price cannot be negative.")]
     return errors or None
+
+
+def _price_line(line: Any, order: Any) -> None:
+    """A draft line keeps the product's list price (B3); a gift is free; no price: list price."""
+    from models.catalog import Product
+
+    product = Product.get_or_none(Product.id == line.product_id) if line.product_id else None
+    if product is not None and (line.list_price is None or order is None or order.status == DRAFT):
+        line.list_price = product.price
+    if line.is_gift:
+        line.unit_price = Decimal("0.00")
+    elif line.unit_price is None:
+        line.unit_price = product.price if product is not None else Decimal("0.00")
 
 
 def refresh_totals(order_id: int) -> None:
@@ -163,9 +163,7 @@ def _entering_submitted(order: Any, actor: Actor, note: str) -> None:
     customer = order.customer
     compute_totals(order)
     order.credit_owner = customer.owner_id
-    order.credit_salesperson = customer.salesperson_id or (
-        actor.id if customer.store_id else customer.owner_id
-    )
+    order.credit_salesperson = _seller(customer, actor)
     order.store = customer.store_id
     order.submitted_at = utcnow()
     if order.points_redeemed > points_ledger.balance(customer.id):
@@ -179,6 +177,14 @@ def _entering_submitted(order: Any, actor: Actor, note: str) -> None:
                 ]
             }
         )
+
+
+def _seller(customer: Any, actor: Actor) -> int | None:
+    """A5: a store sale credits the clerk of that store who submits it (who served it);
+    any other sale the customer's salesperson, else its owner."""
+    if customer.store_id is not None and actor.store_id == customer.store_id:
+        return actor.id
+    return customer.salesperson_id or customer.owner_id
 
 
 def _entering_paid(order: Any, actor: Actor, note: str) -> None:
@@ -196,6 +202,7 @@ def _entering_paid(order: Any, actor: Actor, note: str) -> None:
         )
     order.paid_amount = order.paid_amount or order.total
     order.paid_at = utcnow()
+    deals.record(order)
     source = f"sales_order:{order.id}"
     points_ledger.post(order.customer_id, -order.points_redeemed, "redeem", source, actor)
     rate = settings().sales.points_per_yuan
@@ -205,12 +212,13 @@ def _entering_paid(order: Any, actor: Actor, note: str) -> None:
 
 def _entering_shipped(order: Any, actor: Actor, note: str) -> None:
     """Goods out (B4): sale-outbound lines where the goods leave, refused with the place and the
-    shortfall named. Written as SYSTEM: the person's right was checked on the step."""
+    shortfall named. Written as SYSTEM on the person's behalf: their right was checked on the
+    step, and store staff may not post stock lines by hand."""
     place = goods_leave_from(order)
     check_goods_out(order, place, actor)
     order.ship_from = place
     lines = [(line, line.quantity) for line in order.lines]
-    with acting_as(SYSTEM):
+    with effect_of(order, "shipped"):
         post_outbound(lines, place, "sale_outbound", f"sales_order:{order.id}", order.number)
     order.shipped_at = utcnow()
 
@@ -218,6 +226,7 @@ def _entering_shipped(order: Any, actor: Actor, note: str) -> None:
 def _entering_cancelled(order: Any, actor: Actor, note: str) -> None:
     if order.paid_at is not None:
         points_ledger.reverse(f"sales_order:{order.id}", actor)
+        deals.undo(order)
 
 
 def approve_discount(order: Any) -> None:

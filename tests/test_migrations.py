@@ -45,3 +45,31 @@ def test_upgrade_from_the_first_schema_version_keeps_the_data(tmp_path):
 def test_migrate_on_an_empty_database_reaches_the_latest_version(app):
     with db.connection_context():
         assert current_version() == LATEST
+
+
+def test_v7_adds_list_prices_and_the_discount_below_list_to_existing_orders(world):
+    """An order saved before migration 7 gets its lines' list prices and its whole discount."""
+    from decimal import Decimal
+
+    from models import SalesOrder, SalesOrderLine
+    from tests.test_sales import new_order
+
+    order = new_order(world, qty=2, discount="10.00")
+    with db.connection_context():
+        with db.atomic():
+            SalesOrderLine.update(unit_price=Decimal("150.00")).execute()  # as priced back then
+        for table, column in (
+            ("sales_order_line", "list_price"),
+            ("sales_order", "effective_discount"),
+            ("audit_log", "on_behalf_of"),
+            ("audit_log", "via"),
+        ):
+            db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+        version = next(
+            v for v, _d, f in MIGRATIONS if f.__name__.endswith("_discount_below_list_and_effects")
+        )
+        db.execute_sql(f"DELETE FROM schema_version WHERE version >= {version}")
+        assert version in migrate()
+        line = SalesOrderLine.get(SalesOrderLine.order == order.id)
+        assert line.list_price == Decimal("198.00")
+        assert SalesOrder.get_by_id(order.id).effective_discount == Decimal("106.00")

@@ -144,7 +144,7 @@ def test_sales_order_submitted_verified_paid_shipped_and_printed(live_server, pa
     lines = page.get_by_test_id("lines").locator("tbody tr")
     expect(lines).to_have_count(1)
     expect(lines).to_contain_text(f"HP-001 {world.product.name}")
-    expect(lines.locator("td").nth(3)).to_have_text(f"¥{TOTAL:.2f}")
+    expect(lines.locator("td").nth(4)).to_have_text(f"¥{TOTAL:.2f}")  # after the list price
 
     run_action(page, base, oid, "submit", "Submit")
     expect_moved(page, oid, "Submitted", "submitted")
