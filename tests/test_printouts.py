@@ -18,7 +18,7 @@ import printouts
 import rules
 from admin_views.printing import pdf_response
 from printouts import fonts
-from printouts.fonts import PrintError, find_font_file, load_font, unusable_reason
+from printouts.fonts import PrintError, find_font_file, unusable_reason
 from tests.conftest import World, system
 
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -164,11 +164,9 @@ def test_markup_in_customer_fields_prints_as_text(world, spy_server, payload):
 
 
 def test_policy_allows_only_template_and_font_folders(app):
-    font = load_font(find_font_file(rules.settings().printing.font))
-    policy = printouts.resource_policy(font)
-    expected = {printouts.TEMPLATES_DIR.resolve()}
-    if font.root:
-        expected.add(font.root.resolve())
+    chain = fonts.current_fonts()
+    policy = printouts.resource_policy(chain)
+    expected = {printouts.TEMPLATES_DIR.resolve(), *(f.path.parent.resolve() for f in chain.fonts)}
     assert set(policy.roots) == expected
     assert policy.allow_remote is False
     for path in ("/etc/passwd", Path.home() / ".ssh" / "id_rsa", printouts.TEMPLATES_DIR / ".."):
@@ -255,8 +253,8 @@ def test_detection_skips_noto_cjk_and_cff_fonts(font_dir):
 
 def test_configured_font_wins(font_dir):
     candidates = [font_dir / "good.ttc"]
-    chosen = find_font_file(str(font_dir / "other.ttf"), candidates)
-    assert chosen == (font_dir / "other.ttf").resolve()
+    configured = shutil.copy(fonts.bundled_font(), font_dir / "company.ttf")
+    assert find_font_file(str(configured), candidates) == Path(configured).resolve()
 
 
 @pytest.mark.parametrize("name", ["missing.ttf", "NotoSansCJK-Regular.ttc", "readme.txt"])
@@ -293,24 +291,12 @@ class TestConfiguredFont:
 
     @needs_pdftotext
     def test_render_uses_configured_font(self, world, font_copy):
-        font = fonts.current_font()
-        assert font.path == font_copy.resolve()
-        assert printouts.resource_policy(font).roots[1] == font_copy.parent.resolve()
+        chain = fonts.current_fonts()
+        assert [f.path for f in chain.fonts] == [font_copy.resolve(), fonts.bundled_font()]
+        assert printouts.resource_policy(chain).roots[1] == font_copy.parent.resolve()
         data = card(world.c_sales1)
         assert "王秀英" in pdf_text(data)
         assert embedded_fonts(data)
-
-
-@needs_pdftotext
-def test_fallback_to_stsong_light(world, monkeypatch):
-    monkeypatch.setattr(printouts, "current_font", lambda: load_font(None))
-    data = card(world.c_sales1)
-    assert b"STSong-Light" in data
-    assert "王秀英" in pdf_text(data)
-    with system():
-        rare = World.customer("王\U0001f600英", "13900000097")
-    with pytest.raises(PrintError, match="U\\+1F600"):
-        card(rare)
 
 
 # --- the response --------------------------------------------------------------------------
