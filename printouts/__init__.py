@@ -1,9 +1,10 @@
-"""Printouts: HTML templates rendered to PDF by xhtml2pdf, with an embedded CJK font.
+"""Printouts: HTML templates rendered to PDF by xhtml2pdf, in embedded CJK fonts.
 
 ``render_pdf("customer_card", [customer])`` returns the PDF bytes. Several records print as one
 PDF, one record per page. Templates are autoescaped and the renderer may read only the template
-and font folders, so a customer's name can never pull in a file or a URL. A character the font
-cannot draw is an error (``PrintError``), not a blank box on paper.
+and font folders, so a customer's name can never pull in a file or a URL. The fonts are a chain
+(printouts/fonts.py): each character is drawn with the first font that has it, and a character
+none has is an error (``PrintError``, see printouts/missing.py), not a blank box on paper.
 """
 
 from __future__ import annotations

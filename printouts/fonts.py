@@ -223,14 +223,14 @@ def load_font(path: Path) -> PrintFont:
 
 def font_paths(configured: str = "", system_fonts: bool = True) -> list[Path]:
     """The chain's files: the main font (if any), then the bundled fallback."""
-    paths = [find_font_file(configured, system_fonts=system_fonts), bundled_font()]
-    chain = list(dict.fromkeys(p for p in paths if p is not None))
-    if bundled_font() is None:
+    fallback = bundled_font()
+    if fallback is None:
         raise PrintError(
             f"the bundled fallback font ({BUNDLED[2]}, PyPI package {BUNDLED[0]}) is not "
             "installed: run `make install` (pip install -r requirements.txt)"
         )
-    return chain
+    main = find_font_file(configured, system_fonts=system_fonts)
+    return list(dict.fromkeys(p for p in (main, fallback) if p is not None))
 
 
 def current_fonts() -> FontChain:
@@ -260,19 +260,22 @@ def install_report(configured: str = "", system_fonts: bool = True) -> list[str]
 
 
 def main() -> int:
-    """`python -m printouts.fonts`: say which fonts printouts use (run by `make install`)."""
+    """Say which fonts printouts use (run by `make install`); 1 if printing cannot work."""
+    from models import MODELS
     from rules.config import ConfigError, load_settings
+    from tasks import JOBS
 
     try:
-        printing = load_settings(os.environ.get("MINGCRM_CONFIG") or None).printing
-        lines = install_report(printing.font, printing.system_fonts)
-    except (ConfigError, PrintError) as exc:
-        errors = getattr(exc, "errors", None) or [str(exc)]
-        print("printing fonts: ERROR " + "; ".join(errors))
+        path = os.environ.get("MINGCRM_CONFIG") or None
+        printing = load_settings(path, models=MODELS, jobs=set(JOBS)).printing
+        font, system_fonts = printing.font, printing.system_fonts
+    except ConfigError as exc:  # reported by check-config; say what the defaults give
+        print(f"printing fonts: config not valid ({'; '.join(exc.errors)}); by default:")
+        font, system_fonts = "", True
+    try:
+        lines = install_report(font, system_fonts)
+    except PrintError as exc:
+        print(f"printing fonts: ERROR {exc}")
         return 1
     print("\n".join(lines))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -177,7 +177,6 @@ def test_policy_allows_only_template_and_font_folders(app):
     policy.check_path(printouts.TEMPLATES_DIR / "base.html")
 
 
-@needs_wqy
 def test_a_blocked_font_is_an_error_not_boxes(world, monkeypatch):
     def templates_only(font):
         return ResourceAccessPolicy(allow_remote=False, base_dir=printouts.TEMPLATES_DIR)
