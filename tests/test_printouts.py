@@ -105,6 +105,8 @@ def test_card_reads_back_in_chinese(world):
     assert "Sales1" in text  # the owner
     assert "■" not in text
     assert embedded_fonts(data), "the CJK font must be embedded"
+    on_page = pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    assert len(embedded_fonts(data)) == len(on_page), "every font must be embedded (issue 7 §13)"
 
 
 def test_card_number():
