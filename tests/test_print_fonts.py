@@ -172,6 +172,26 @@ def test_a_character_no_font_has_names_it_and_its_field_in_chinese(rare_shop):
     assert "王小英" in squeeze(pdf_text(data))
 
 
+@needs_poppler
+def test_the_print_button_says_so_in_chinese_and_prints_once_the_customer_is_fixed(
+    rare_shop, as_user
+):
+    order = make_order(rare_shop, "pickup")
+    with system():
+        Customer.update(name="王\U0001f600英").where(Customer.id == rare_shop.c_sales1.id).execute()
+    c = as_user("sales1")  # the demo config's language is zh_CN
+    url = f"/admin/sales_order/print/pickup_voucher/?ids={order.id}"
+    page = c.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "打印失败" in page and "U+1F600" in page and "客户“王\U0001f600英”的姓名" in page
+    with system(), acting_as(actor_of(rare_shop.sales1)):
+        customer = Customer.get_by_id(rare_shop.c_sales1.id)
+        customer.name = "王小英"
+        customer.save()
+    response = c.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "王小英" in squeeze(pdf_text(response.data))
+
+
 def test_a_missing_character_in_the_company_name_points_at_the_settings(app, monkeypatch):
     where = printouts.missing.locate("\U0001f600", [{"record": object()}])
     assert where == ["the printout template or the company settings ([company] in config.toml)"]
