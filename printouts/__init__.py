@@ -2,7 +2,7 @@
 
 ``render_pdf("customer_card", [customer])`` returns the PDF bytes. Several records print as one
 PDF, one record per page. Templates are autoescaped and the renderer may read only the template
-and font folders, so a customer's name can never pull in a file or a URL. The fonts are a chain
+folder, so a customer's name can never pull in a file or a URL. The fonts are a chain
 (printouts/fonts.py): each character is drawn with the first font that has it, and a character
 none has is an error (``PrintError``, see printouts/missing.py), not a blank box on paper.
 """
@@ -147,7 +147,6 @@ def render_html(
         pages=pages,
         company=settings.company,
         printed_at=printed_at,
-        font_css=font.css(),
         font_family=font.family,
         **context,
     )
@@ -184,9 +183,10 @@ def visible_text(html: str) -> str:
     return "".join(collector.parts)
 
 
-def resource_policy(font: FontChain) -> ResourceAccessPolicy:
-    """What a render may read: the template folder and the fonts' folders, no network."""
-    return ResourceAccessPolicy(allow_remote=False, base_dir=TEMPLATES_DIR, extra_roots=font.roots)
+def resource_policy() -> ResourceAccessPolicy:
+    """What a render may read: the template folder, no network (the fonts are registered
+    before, printouts/fonts.py)."""
+    return ResourceAccessPolicy(allow_remote=False, base_dir=TEMPLATES_DIR)
 
 
 class _Collect(logging.Handler):
@@ -227,7 +227,7 @@ def html_to_pdf(html: str, font: FontChain) -> bytes:
     with _xhtml2pdf_warnings() as warnings:
         try:
             status = pisa.CreatePDF(
-                html, dest=out, encoding="utf-8", resource_policy=resource_policy(font)
+                html, dest=out, encoding="utf-8", resource_policy=resource_policy()
             )
         except Exception as exc:  # xhtml2pdf and ReportLab raise many kinds
             raise PrintError(f"the PDF could not be made: {exc}") from exc

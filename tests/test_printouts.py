@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from xhtml2pdf.config.resources import ResourceAccessError, ResourceAccessPolicy
+from xhtml2pdf.config.resources import ResourceAccessError
 
 import printouts
 import rules
@@ -165,11 +165,9 @@ def test_markup_in_customer_fields_prints_as_text(world, spy_server, payload):
     assert hits == [], "the renderer fetched a URL"
 
 
-def test_policy_allows_only_template_and_font_folders(app):
-    chain = fonts.current_fonts()
-    policy = printouts.resource_policy(chain)
-    expected = {printouts.TEMPLATES_DIR.resolve(), *(f.path.parent.resolve() for f in chain.fonts)}
-    assert set(policy.roots) == expected
+def test_policy_allows_only_the_template_folder(app):
+    policy = printouts.resource_policy()
+    assert set(policy.roots) == {printouts.TEMPLATES_DIR.resolve()}
     assert policy.allow_remote is False
     for path in ("/etc/passwd", Path.home() / ".ssh" / "id_rsa", printouts.TEMPLATES_DIR / ".."):
         with pytest.raises(ResourceAccessError):
@@ -180,10 +178,17 @@ def test_policy_allows_only_template_and_font_folders(app):
 
 
 def test_a_blocked_font_is_an_error_not_boxes(world, monkeypatch):
-    def templates_only(font):
-        return ResourceAccessPolicy(allow_remote=False, base_dir=printouts.TEMPLATES_DIR)
+    """The fonts are registered before a render; a template that would read a font file
+    outside its folder is refused, not printed in Helvetica boxes."""
+    outside = fonts.bundled_font().as_posix()
+    face = f'@font-face {{ font-family: "elsewhere"; src: url("{outside}"); }}'
+    render_html = printouts.render_html
 
-    monkeypatch.setattr(printouts, "resource_policy", templates_only)
+    def with_font_face(*args, **kwargs):
+        html = render_html(*args, **kwargs)
+        return html.replace("<style>", f"<style>{face} td {{ font-family: elsewhere; }}", 1)
+
+    monkeypatch.setattr(printouts, "render_html", with_font_face)
     with pytest.raises(PrintError, match="Blocked by the resource policy"):
         card(world.c_sales1)
 
@@ -294,7 +299,6 @@ class TestConfiguredFont:
     def test_render_uses_configured_font(self, world, font_copy):
         chain = fonts.current_fonts()
         assert [f.path for f in chain.fonts] == [font_copy.resolve(), fonts.bundled_font()]
-        assert printouts.resource_policy(chain).roots[1] == font_copy.parent.resolve()
         data = card(world.c_sales1)
         assert "王秀英" in pdf_text(data)
         assert embedded_fonts(data)
