@@ -25,6 +25,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 translations: $(MO)
 
 install: $(STAMP) translations
+	@$(PY) -c 'from printouts.fonts import main; raise SystemExit(main())'
 
 run: install
 	$(FLASK) migrate
@@ -41,6 +42,8 @@ format: install
 
 test: install lint
 	$(PY) -m pytest -q -p no:cacheprovider
+	@echo "== the printouts again, as on a machine with no CJK font installed =="
+	MINGCRM_TEST_SYSTEM_FONTS=0 $(PY) -m pytest -q -p no:cacheprovider tests/test_printouts.py tests/test_vouchers.py
 	@$(PY) -m tests.services postgres; rc=$$?; \
 	if [ $$rc -eq 0 ]; then \
 	  echo "== the whole suite again on PostgreSQL ($$MINGCRM_TEST_POSTGRES) =="; \

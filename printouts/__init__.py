@@ -1,9 +1,10 @@
-"""Printouts: HTML templates rendered to PDF by xhtml2pdf, with an embedded CJK font.
+"""Printouts: HTML templates rendered to PDF by xhtml2pdf, in embedded CJK fonts.
 
 ``render_pdf("customer_card", [customer])`` returns the PDF bytes. Several records print as one
 PDF, one record per page. Templates are autoescaped and the renderer may read only the template
-and font folders, so a customer's name can never pull in a file or a URL. A character the font
-cannot draw is an error (``PrintError``), not a blank box on paper.
+folder, so a customer's name can never pull in a file or a URL. The fonts are a chain
+(printouts/fonts.py): each character is drawn with the first font that has it, and a character
+none has is an error (``PrintError``, see printouts/missing.py), not a blank box on paper.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from reportlab import rl_config
+from reportlab.platypus import tables
 from xhtml2pdf import default as pisa_default
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 import rules
-from printouts.fonts import PrintError, PrintFont, current_font
+from printouts.fonts import FontChain, PrintError, current_fonts
 
 __all__ = ["KINDS", "PrintError", "printout_number", "render_html", "render_pdf"]
 
@@ -116,24 +119,34 @@ def _template_name(kind: str) -> str:
         raise PrintError(f'unknown printout "{kind}"; known: {", ".join(sorted(KINDS))}') from None
 
 
+def page_contexts(kind: str, records: Sequence[Any]) -> list[dict[str, Any]]:
+    """What each record's page shows (RuleViolation if a record is not in a state to be
+    printed on this kind)."""
+    _template_name(kind)  # PrintError for an unknown kind
+    if kind in CHECKS:
+        CHECKS[kind](list(records))
+    extra = PAGE_CONTEXT.get(kind, lambda record: {})
+    return [{"record": r, "number": printout_number(kind, r), **extra(r)} for r in records]
+
+
 def render_html(
-    kind: str, records: Sequence[Any], font: PrintFont | None = None, **context: Any
+    kind: str,
+    records: Sequence[Any],
+    font: FontChain | None = None,
+    pages: list[dict[str, Any]] | None = None,
+    **context: Any,
 ) -> str:
     """The printout's HTML: company header from config, one page per record (RuleViolation
     if a record is not in a state to be printed on this kind)."""
     template = _env.get_template(_template_name(kind))
-    if kind in CHECKS:
-        CHECKS[kind](list(records))
-    font = font or current_font()
+    pages = page_contexts(kind, records) if pages is None else pages
+    font = font or current_fonts()
     settings = rules.settings()
     printed_at = context.pop("printed_at", None) or datetime.now(ZoneInfo(settings.app.timezone))
-    extra = PAGE_CONTEXT.get(kind, lambda record: {})
-    pages = [{"record": r, "number": printout_number(kind, r), **extra(r)} for r in records]
     return template.render(
         pages=pages,
         company=settings.company,
         printed_at=printed_at,
-        font_css=font.css(),
         font_family=font.family,
         **context,
     )
@@ -170,10 +183,10 @@ def visible_text(html: str) -> str:
     return "".join(collector.parts)
 
 
-def resource_policy(font: PrintFont) -> ResourceAccessPolicy:
-    """What a render may read: the template folder and the font's folder, no network."""
-    roots = (font.root,) if font.root else ()
-    return ResourceAccessPolicy(allow_remote=False, base_dir=TEMPLATES_DIR, extra_roots=roots)
+def resource_policy() -> ResourceAccessPolicy:
+    """What a render may read: the template folder, no network (the fonts are registered
+    before, printouts/fonts.py)."""
+    return ResourceAccessPolicy(allow_remote=False, base_dir=TEMPLATES_DIR)
 
 
 class _Collect(logging.Handler):
@@ -198,13 +211,23 @@ def _xhtml2pdf_warnings() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-def html_to_pdf(html: str, font: PrintFont) -> bytes:
+def _start_in(font: FontChain) -> None:
+    """Make the main font ReportLab's base font. ReportLab sets its base font, Helvetica, at
+    the start of every page, table cell and drawing (the waybill's barcode), so Helvetica
+    would be in every PDF, never embedded, though no text is drawn in it. (Process-wide:
+    every render of a process has the config's main font.)"""
+    rl_config.canvas_basefontname = rl_config.defaultGraphicsFontName = font.base_name
+    tables.CellStyle.fontname = font.base_name
+
+
+def html_to_pdf(html: str, font: FontChain) -> bytes:
     """Run xhtml2pdf under the resource policy; PrintError on any error or fatal warning."""
     out = io.BytesIO()
+    _start_in(font)
     with _xhtml2pdf_warnings() as warnings:
         try:
             status = pisa.CreatePDF(
-                html, dest=out, encoding="utf-8", resource_policy=resource_policy(font)
+                html, dest=out, encoding="utf-8", resource_policy=resource_policy()
             )
         except Exception as exc:  # xhtml2pdf and ReportLab raise many kinds
             raise PrintError(f"the PDF could not be made: {exc}") from exc
@@ -217,23 +240,19 @@ def html_to_pdf(html: str, font: PrintFont) -> bytes:
     return out.getvalue()
 
 
-def _describe(chars: list[str]) -> str:
-    return ", ".join(f"{c!r} (U+{ord(c):04X})" for c in chars)
-
-
 def render_pdf(kind: str, records: list, **context: Any) -> bytes:
     """Render `records` of printout `kind` as one PDF, one record per page; PrintError if not
     (RuleViolation if a record is not in a state to be printed on it)."""
     records = list(records)
     if not records:
         raise PrintError("nothing to print")
-    font = current_font()
-    html = render_html(kind, records, font, **context)
-    missing = font.missing(visible_text(html))
-    if missing:
-        name = font.path.name if font.path else font.family
-        raise PrintError(f"the font {name} has no glyph for {_describe(missing)}")
+    font = current_fonts()
+    pages = page_contexts(kind, records)
+    html = render_html(kind, records, font, pages, **context)
+    missing_chars = font.missing(visible_text(html))
+    if missing_chars:
+        raise PrintError(missing.message(missing_chars, pages, font))
     return html_to_pdf(html, font)
 
 
-from printouts import vouchers  # noqa: E402, F401  (registers the sales vouchers' hooks)
+from printouts import missing, vouchers  # noqa: E402, F401  (vouchers registers its hooks)

@@ -91,6 +91,7 @@ class SecuritySection(_Section):
 
 class PrintingSection(_Section):
     font: str = ""
+    system_fonts: bool = True
 
 
 class RoleLabel(_Section):
@@ -257,6 +258,16 @@ def _check_references(s: Settings, models: dict[str, type], jobs: set[str]) -> l
     return errors
 
 
+def _check_font(s: Settings) -> list[str]:
+    """The configured print font must be a TrueType-outline file that draws Chinese."""
+    if not s.printing.font:
+        return []
+    from printouts.fonts import unusable_reason  # reads the file's tables and cmap
+
+    reason = unusable_reason(Path(s.printing.font).expanduser(), cjk=True)
+    return [f'printing.font: "{s.printing.font}": {reason}'] if reason else []
+
+
 def load_settings(
     path: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
@@ -274,7 +285,7 @@ def load_settings(
             for e in exc.errors()
         ]
         raise ConfigError(errors, str(path)) from None
-    errors = _check_references(settings, models or {}, jobs or set())
+    errors = _check_references(settings, models or {}, jobs or set()) + _check_font(settings)
     if errors:
         raise ConfigError(errors, str(path))
     return settings

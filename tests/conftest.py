@@ -34,10 +34,12 @@ def _drop_everything() -> None:
 
 @pytest.fixture
 def overrides(tmp_path):
-    """Config overrides for a test: its own database, jobs run immediately in memory."""
+    """Config overrides for a test: its own database, jobs run immediately in memory, and
+    with MINGCRM_TEST_SYSTEM_FONTS=0 printouts as on a machine with no CJK font installed."""
     return {
         "database": {"url": PG_URL or f"sqlite:///{tmp_path}/test.db"},
         "tasks": {"url": "memory://", "immediate": True},
+        "printing": {"system_fonts": os.environ.get("MINGCRM_TEST_SYSTEM_FONTS", "1") != "0"},
     }
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from xhtml2pdf.config.resources import ResourceAccessError, ResourceAccessPolicy
+from xhtml2pdf.config.resources import ResourceAccessError
 
 import printouts
 import rules
 from admin_views.printing import pdf_response
 from printouts import fonts
-from printouts.fonts import PrintError, find_font_file, load_font, unusable_reason
+from printouts.fonts import PrintError, find_font_file, unusable_reason
 from tests.conftest import World, system
 
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -105,6 +105,8 @@ def test_card_reads_back_in_chinese(world):
     assert "Sales1" in text  # the owner
     assert "■" not in text
     assert embedded_fonts(data), "the CJK font must be embedded"
+    on_page = pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    assert len(embedded_fonts(data)) == len(on_page), "every font must be embedded (issue 7 §13)"
 
 
 def test_card_number():
@@ -163,13 +165,9 @@ def test_markup_in_customer_fields_prints_as_text(world, spy_server, payload):
     assert hits == [], "the renderer fetched a URL"
 
 
-def test_policy_allows_only_template_and_font_folders(app):
-    font = load_font(find_font_file(rules.settings().printing.font))
-    policy = printouts.resource_policy(font)
-    expected = {printouts.TEMPLATES_DIR.resolve()}
-    if font.root:
-        expected.add(font.root.resolve())
-    assert set(policy.roots) == expected
+def test_policy_allows_only_the_template_folder(app):
+    policy = printouts.resource_policy()
+    assert set(policy.roots) == {printouts.TEMPLATES_DIR.resolve()}
     assert policy.allow_remote is False
     for path in ("/etc/passwd", Path.home() / ".ssh" / "id_rsa", printouts.TEMPLATES_DIR / ".."):
         with pytest.raises(ResourceAccessError):
@@ -179,12 +177,18 @@ def test_policy_allows_only_template_and_font_folders(app):
     policy.check_path(printouts.TEMPLATES_DIR / "base.html")
 
 
-@needs_wqy
 def test_a_blocked_font_is_an_error_not_boxes(world, monkeypatch):
-    def templates_only(font):
-        return ResourceAccessPolicy(allow_remote=False, base_dir=printouts.TEMPLATES_DIR)
+    """The fonts are registered before a render; a template that would read a font file
+    outside its folder is refused, not printed in Helvetica boxes."""
+    outside = fonts.bundled_font().as_posix()
+    face = f'@font-face {{ font-family: "elsewhere"; src: url("{outside}"); }}'
+    render_html = printouts.render_html
 
-    monkeypatch.setattr(printouts, "resource_policy", templates_only)
+    def with_font_face(*args, **kwargs):
+        html = render_html(*args, **kwargs)
+        return html.replace("<style>", f"<style>{face} td {{ font-family: elsewhere; }}", 1)
+
+    monkeypatch.setattr(printouts, "render_html", with_font_face)
     with pytest.raises(PrintError, match="Blocked by the resource policy"):
         card(world.c_sales1)
 
@@ -255,8 +259,8 @@ def test_detection_skips_noto_cjk_and_cff_fonts(font_dir):
 
 def test_configured_font_wins(font_dir):
     candidates = [font_dir / "good.ttc"]
-    chosen = find_font_file(str(font_dir / "other.ttf"), candidates)
-    assert chosen == (font_dir / "other.ttf").resolve()
+    configured = shutil.copy(fonts.bundled_font(), font_dir / "company.ttf")
+    assert find_font_file(str(configured), candidates) == Path(configured).resolve()
 
 
 @pytest.mark.parametrize("name", ["missing.ttf", "NotoSansCJK-Regular.ttc", "readme.txt"])
@@ -293,24 +297,11 @@ class TestConfiguredFont:
 
     @needs_pdftotext
     def test_render_uses_configured_font(self, world, font_copy):
-        font = fonts.current_font()
-        assert font.path == font_copy.resolve()
-        assert printouts.resource_policy(font).roots[1] == font_copy.parent.resolve()
+        chain = fonts.current_fonts()
+        assert [f.path for f in chain.fonts] == [font_copy.resolve(), fonts.bundled_font()]
         data = card(world.c_sales1)
         assert "王秀英" in pdf_text(data)
         assert embedded_fonts(data)
-
-
-@needs_pdftotext
-def test_fallback_to_stsong_light(world, monkeypatch):
-    monkeypatch.setattr(printouts, "current_font", lambda: load_font(None))
-    data = card(world.c_sales1)
-    assert b"STSong-Light" in data
-    assert "王秀英" in pdf_text(data)
-    with system():
-        rare = World.customer("王\U0001f600英", "13900000097")
-    with pytest.raises(PrintError, match="U\\+1F600"):
-        card(rare)
 
 
 # --- the response --------------------------------------------------------------------------

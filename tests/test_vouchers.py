@@ -189,8 +189,10 @@ def test_voucher_reads_back_in_chinese(shop, kind):
     assert shop.c_sales1.name in text
     assert squeeze(rules.settings().company.name) in text
     assert "■" not in text
+    rows = pdf_rows(data)  # a label beside its figure, whatever order the text was drawn in
     for figure in expected_figures(kind):
-        assert squeeze(figure) in text, f"{kind}: {figure} missing"
+        found = squeeze(figure) in text or any(squeeze(figure) in row for row in rows)
+        assert found, f"{kind}: {figure} missing"
 
 
 @pytest.mark.parametrize("kind", KINDS)
