@@ -147,6 +147,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     column_import_list = form_columns
     import_lookups = {"customer": (Customer, "phone")}
     form_overrides = {"delivery": SelectField, "payment_method": SelectField}
+    form_ajax_refs = {"customer": {"rows": customers_served_by}}  # type-ahead, scoped
     form_args = {
         "delivery": {"choices": [("pickup", _l("Pickup")), ("express", _l("Express"))]},
         "payment_method": {
@@ -165,6 +166,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             {
                 "form_columns": ["id", "product", "quantity", "unit_price", "is_gift"],
                 "form_label": _l("Lines"),
+                "form_ajax_refs": {"product": {"where": lambda p: p.active}},
             },
         )
     ]
@@ -185,16 +187,6 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         if name == "approve_discount":
             return "finance" in g.actor.roles
         return super().is_action_allowed(name)
-
-    def _limit_customers(self, form: Any) -> Any:
-        form.customer.query = customers_served_by(g.actor)
-        return form
-
-    def create_form(self, obj: Any = None) -> Any:
-        return self._limit_customers(super().create_form(obj))
-
-    def edit_form(self, obj: Any = None) -> Any:
-        return self._limit_customers(super().edit_form(obj))
 
     @action("approve_discount", _l("Approve the discount"))
     def action_approve_discount(self, ids: list[str]) -> None:
