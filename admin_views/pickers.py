@@ -38,13 +38,15 @@ MAX_RESULTS = 50  # a crafted ?limit= never dumps a table
 
 @dataclass(frozen=True)
 class Search:
-    """How a table is searched by type-ahead: all through indexes, never LIKE '%…%'."""
+    """How a table is searched by type-ahead: codes and phones by prefix range on their index,
+    never LIKE '%…%'; names by prefix range, or by substring for tables that stay small."""
 
     code: str  # unique indexed code (phone, SKU): prefix range, results in code order
     name: str  # name column: prefix range (indexed) or substring (small tables only)
     name_contains: bool = False  # True only for tables that stay small (the catalog)
     normalise: Callable[[str], str] = str  # how a typed code is stored (phones drop +86…)
     placeholder: Any = _l("Type to search")
+    offered: Callable[[type], Any] | None = None  # narrows the search list only (not get_one)
 
 
 def _searches() -> dict[str, Search]:
@@ -58,7 +60,11 @@ def _searches() -> dict[str, Search]:
             placeholder=_l("Type a name or phone to search"),
         ),
         "product": Search(
-            "sku", "name", name_contains=True, placeholder=_l("Type a code or name to search")
+            "sku",
+            "name",
+            name_contains=True,
+            placeholder=_l("Type a code or name to search"),
+            offered=lambda model: model.active,  # discontinued products are not sold again
         ),
     }
 
@@ -81,9 +87,9 @@ def terms_of(query: str) -> list[str]:
 class ScopedLoader(AjaxModelLoader):
     """Rows of `model` the acting person may pick, searched by index, labelled by str(row).
 
-    Options: `rows(actor) -> query` narrows the offer further than the grid's scope (e.g.
-    only customers the person serves); `where` narrows the search list only (e.g. active
-    products), so a record already chosen stays valid.
+    Option `rows(actor) -> query` narrows the offer further than the grid's scope (e.g. only
+    customers the person serves). The table's `Search.offered` narrows the search list only
+    (active products), so a record already chosen stays valid.
     """
 
     def __init__(self, name: str, model: type, options: dict[str, Any]):
@@ -120,9 +126,8 @@ class ScopedLoader(AjaxModelLoader):
 
     def get_list(self, query: str, offset: int = 0, limit: int = 10) -> list[Any]:
         rows, order = self.rows(), getattr(self.model, self.search.name)
-        where = self.options.get("where")
-        if where is not None:
-            rows = rows.where(where(self.model))
+        if self.search.offered is not None:
+            rows = rows.where(self.search.offered(self.model))
         for term in terms_of(query):
             clause, order = self._clause(term)
             rows = rows.where(clause)

@@ -166,7 +166,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             {
                 "form_columns": ["id", "product", "quantity", "unit_price", "is_gift"],
                 "form_label": _l("Lines"),
-                "form_ajax_refs": {"product": {"where": lambda p: p.active}},
+                "form_ajax_refs": {"product": {}},
             },
         )
     ]

@@ -38,6 +38,6 @@ class StockMoveView(GuardedModelView):
     column_sortable_list = ("at",)
     form_columns = ("kind", "product", "location", "quantity", "note")
     form_overrides = {"kind": SelectField}
-    form_ajax_refs = {"product": {"where": lambda p: p.active}}
+    form_ajax_refs = {"product": {}}  # type-ahead
     form_args = {"kind": {"choices": KINDS[:2]}}
     never = frozenset({"edit", "delete"})

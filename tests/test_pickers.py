@@ -82,7 +82,9 @@ def test_lookup_searches_name_phone_prefix_and_code(as_user, world):
     assert [r[0] for r in lookup(owner, "1390", limit=2)] == [c.id for c in owned[:2]]
     assert [r[0] for r in lookup(owner, "%2B86%20139-0000")] == [c.id for c in owned]
     assert [r[0] for r in lookup(owner, "1390", offset=2)] == [c.id for c in owned[2:]]
-    # Products by code prefix or by name; label "code name".
+    # Products by code prefix or by name; label "code name"; discontinued ones are not offered.
+    with system():
+        Product(sku="HP-002", name="停产软胶囊", price=Decimal("9.00"), active=False).save()
     label = [[world.product.id, "HP-001 蜂胶软胶囊"]]
     assert lookup(sales1, "HP-0", name="salesorderline.product") == label
     assert lookup(sales1, "软胶囊", name="salesorderline.product") == label
