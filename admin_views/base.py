@@ -30,6 +30,7 @@ from admin_views.export import ExportMixin
 from admin_views.guard import LoginGuard
 from admin_views.history import HistoryMixin
 from admin_views.importer import ImportMixin
+from admin_views.pickers import PickerConverterMixin, PickerMixin
 from admin_views.search import SearchMixin
 from models.db import db
 from rules import RuleViolation, settings
@@ -57,7 +58,7 @@ def _yes_no(view: Any, value: bool, name: str) -> str:
     return _("Yes") if value else _("No")
 
 
-class GuardedConverter(CustomModelConverter):
+class GuardedConverter(PickerConverterMixin, CustomModelConverter):
     """Convert AutoField to a hidden field so a new inline row does not fail validation."""
 
     def __init__(self, view: Any, additional: dict | None = None):
@@ -69,7 +70,14 @@ class GuardedConverter(CustomModelConverter):
 
 
 class GuardedModelView(
-    LoginGuard, HistoryMixin, ActionsMixin, ImportMixin, SearchMixin, ExportMixin, ModelView
+    LoginGuard,
+    HistoryMixin,
+    ActionsMixin,
+    ImportMixin,
+    SearchMixin,
+    PickerMixin,
+    ExportMixin,
+    ModelView,
 ):
     """Base for every grid: guarded, scoped, rules-checked, exportable."""
 

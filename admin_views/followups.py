@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
-from models import Customer, FollowUpTask
+from models import FollowUpTask
 from rules import local_today
 from rules.customers import customers_served_by
 from rules.followups import priority_expr
@@ -73,20 +73,15 @@ class FollowUpView(GuardedModelView):
         }
     }
 
-    def _limit_customers(self, form: Any) -> Any:
-        """Offer only customers the person may follow up (their own, or their store's)."""
-        form.customer.query = customers_served_by(g.actor)
-        return form
+    # Only customers the person may follow up (their own, or their store's), by type-ahead.
+    form_ajax_refs = {"customer": {"rows": customers_served_by}}
 
     def create_form(self, obj: Any = None) -> Any:
-        form = self._limit_customers(super().create_form(obj))
+        form = super().create_form(obj)
         wanted = request.args.get("customer", type=int)
         if request.method == "GET" and wanted:
-            form.customer.data = form.customer.query.where(Customer.id == wanted).first()
+            form.customer.data = form.customer.loader.get_one(wanted)
         return form
-
-    def edit_form(self, obj: Any = None) -> Any:
-        return self._limit_customers(super().edit_form(obj))
 
 
 def _task_customer(view: Any, context: Any, model: Any, name: str) -> Markup:

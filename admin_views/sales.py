@@ -154,6 +154,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     column_import_list = form_columns
     import_lookups = {"customer": (Customer, "phone"), "pickup_location": (Location, "code")}
     form_overrides = {"delivery": SelectField, "payment_method": SelectField}
+    form_ajax_refs = {"customer": {"rows": customers_served_by}}  # type-ahead, scoped
     form_args = {
         "delivery": {"choices": [("pickup", _l("Pickup")), ("express", _l("Express"))]},
         "payment_method": {
@@ -172,6 +173,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             {
                 "form_columns": ["id", "product", "quantity", "unit_price", "is_gift"],
                 "form_label": _l("Lines"),
+                "form_ajax_refs": {"product": {}},
             },
         )
     ]
@@ -193,17 +195,16 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             return "finance" in g.actor.roles
         return super().is_action_allowed(name)
 
-    def _limit_customers(self, form: Any) -> Any:
-        form.customer.query = customers_served_by(g.actor)
+    def _limit_places(self, form: Any) -> Any:
         # B4: a few places, so a plain choice; empty = the customer's store, else HQ
         form.pickup_location.query = Location.select().where(Location.active).order_by(Location.id)
         return form
 
     def create_form(self, obj: Any = None) -> Any:
-        return self._limit_customers(super().create_form(obj))
+        return self._limit_places(super().create_form(obj))
 
     def edit_form(self, obj: Any = None) -> Any:
-        return self._limit_customers(super().edit_form(obj))
+        return self._limit_places(super().edit_form(obj))
 
     def step_where(self, state: str) -> Any:
         """Store staff wait only for the pickups at their own store (B4, A5)."""

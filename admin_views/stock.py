@@ -41,6 +41,7 @@ class StockMoveView(GuardedModelView):
     column_sortable_list = ("at",)
     form_columns = ("kind", "product", "location", "quantity", "note")
     form_overrides = {"kind": SelectField}
+    form_ajax_refs = {"product": {}}  # type-ahead
     form_args = {"kind": {"choices": KINDS[:2]}}
     never = frozenset({"edit", "delete"})
 

@@ -242,6 +242,47 @@ def measure_job(name: str, floor: str, now: datetime, marks: dict, repeat: int) 
     }  # fmt: skip
 
 
+PICKER_PREFIX, PICKER_LIMIT = grid.SEARCH[:4], 20  # the first 4 digits of a phone; one page
+FORM_RUNS = 25  # at least: these requests take milliseconds, so a median of more runs is steadier
+
+
+def order_form_case(client: grid.Client, repeat: int) -> dict:
+    """The owner's empty sales-order form (customer and product by type-ahead, item 14).
+    Floor: the statements the request sent, replayed on a fresh connection."""
+    found = grid.measure_app(client, "/admin/sales_order/new/", max(repeat, FORM_RUNS))
+    html = client.get("/admin/sales_order/new/").get_data(as_text=True)
+    assert 'data-role="select2-ajax"' in html and html.count("<option") < 30, "a listed picker"
+    replay = [(sql, list(params)) for sql, params, _s in found["log"]]
+    found["raw_s"], found["raw_rows"] = grid.measure_raw(replay, repeat)
+    return found
+
+
+def picker_search_case(client: grid.Client, repeat: int) -> dict:
+    """The owner's customer type-ahead: the first 4 digits of a phone, the first 20 matches in
+    phone order. Floor: the same rows by hand (owned customers, phone range, LIMIT 20)."""
+    url = "/admin/sales_order/ajax/lookup/?name=customer"
+    url += f"&query={PICKER_PREFIX}&limit={PICKER_LIMIT}"
+    found = grid.measure_app(client, url, max(repeat, FORM_RUNS))
+    got = [row[0] for row in json.loads(client.get(url).get_data())]
+    mark, upper = db.obj.param, PICKER_PREFIX[:-1] + chr(ord(PICKER_PREFIX[-1]) + 1)
+    sql = (
+        "SELECT c.id, c.name, c.phone FROM customer c WHERE c.owner_id IS NOT NULL"
+        f" AND c.phone >= {mark} AND c.phone < {mark} ORDER BY c.phone, c.id LIMIT {PICKER_LIMIT}"
+    )
+    with db.connection_context():
+        same = [row[0] for row in db.execute_sql(sql, (PICKER_PREFIX, upper))]
+    assert got == same and len(got) == PICKER_LIMIT, f"picker: app {got}, floor {same}"
+    found["raw_s"], found["raw_rows"] = grid.measure_raw([(sql, [PICKER_PREFIX, upper])], repeat)
+    return found
+
+
+def picker_figures(figures: dict, base: str, top: str) -> None:
+    """Item 14's keys: the form and the type-ahead at the largest size over the smallest."""
+    for key, name in (("order_form", "order_form_owner"), ("picker_search", "picker_search_owner")):
+        ratio = figures[f"{name}_{top}_s"] / figures[f"{name}_{base}_s"]
+        figures[f"{key}_{top}_over_{base}"] = round(ratio, 2)
+
+
 def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
     """Seed one fresh database of `size` customers; measure the pages and the jobs."""
     rng, now = random.Random(size), utcnow().replace(microsecond=0)
@@ -272,6 +313,8 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
             results[name] = found
             if args.explain:
                 grid.explain(f"{name} @ {grid.label(size)}", found["log"])
+        results["order_form_owner"] = order_form_case(clients["_owner"], repeat)
+        results["picker_search_owner"] = picker_search_case(clients["_owner"], repeat)
         marks = snapshot(now)
         for name, floor in zip(JOB_KEYS, (raw_reclaim, raw_tasks), strict=True):
             results[name] = measure_job(name, floor(now), now, marks, args.repeat)
@@ -325,6 +368,7 @@ def main() -> None:
     for kind in ("page", "phone_search"):
         ratio = figures[f"{kind}_owner_{top}_s"] / figures[f"page_owner_{base}_s"]
         figures[f"{kind}_{top}_over_page_{base}_owner"] = round(ratio, 2)
+    picker_figures(figures, base, top)
     figures["load_average"] = round(os.getloadavg()[0], 2)  # others' work skews wall-clock figures
     print(json.dumps(figures))
 

@@ -31,4 +31,22 @@ def check_scope(record: Any, action: str, old: dict | None, actor: Actor) -> dic
     return None
 
 
-CHECKS = [check_role, check_scope]
+def check_references(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """A foreign key a person sets must point at a row they may see: a crafted id (a form,
+    an inline edit, an import, code) cannot attach another person's customer."""
+    from models.base import fk_columns
+
+    if action == "delete" or actor.is_system:
+        return None
+    errors = {}
+    for field in fk_columns(type(record)):
+        value = record.__data__.get(field.name)
+        if value is None or (old is not None and old.get(field.name) == value):
+            continue
+        target = field.rel_model
+        if hasattr(target, "model_key") and not in_scope(target, value, actor):
+            errors[field.name] = [_("You may not choose this record: it is outside your scope.")]
+    return errors or None
+
+
+CHECKS = [check_role, check_scope, check_references]

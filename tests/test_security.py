@@ -40,6 +40,7 @@ def endpoints(view: str, pk: int) -> list[tuple[str, str]]:
         ("POST", f"{base}/delete/"),
         ("POST", f"{base}/action/"),
         ("POST", f"{base}/ajax/update/"),
+        ("GET", f"{base}/ajax/lookup/?name=customer&query=1"),
         ("POST", f"{base}/new/"),
         ("POST", f"{base}/edit/?id={pk}"),
     ]
@@ -133,6 +134,9 @@ def test_another_scopes_row_is_invisible_on_every_endpoint(as_user, world):
             {"name": "HACK", "phone": row.phone, "gender": "F", "address": "x"},
         )
         c.post("/admin/customer/ajax/update/", {"list_form_pk": pk, "name": "HACK"})
+        for view in ("follow_up", "sales_order"):  # the type-ahead pickers (item 14)
+            found = c.get(f"/admin/{view}/ajax/lookup/?name=customer&query={row.phone}")
+            assert found.status_code == 200 and found.get_json() == [], (username, view)
         c.post("/admin/customer/delete/", {"id": pk})
         c.post("/admin/customer/action/", {"action": "delete", "rowid": pk})
         assert _customer_state() == before, f"{username} changed a row outside their scope"
@@ -164,6 +168,41 @@ def test_roles_without_permission_get_403(as_user, world):
         "/admin/product/ajax/update/", {"list_form_pk": world.product.id, "name": "改"}
     )
     assert response.status_code == 403
+
+
+PICKERS = [
+    ("sales_order", "customer"),
+    ("sales_order", "salesorderline.product"),
+    ("follow_up", "customer"),
+    ("stock_move", "product"),
+]
+
+
+@pytest.mark.parametrize("view,name", PICKERS)
+def test_type_ahead_lookups_need_a_login(client, world, view, name):
+    response = client.get(f"/admin/{view}/ajax/lookup/?name={name}&query=1")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_type_ahead_lookups_are_permission_checked_and_scoped(as_user, world):
+    """Item 14: only people who may fill the form and see the picked table get results."""
+
+    def status(who, view, name, query="1"):
+        return who.get(f"/admin/{view}/ajax/lookup/?name={name}&query={query}").status_code
+
+    marketing, warehouse, finance = as_user("marketing"), as_user("warehouse"), as_user("finance")
+    assert status(marketing, "sales_order", "customer") == 403  # no sales orders at all
+    assert status(warehouse, "sales_order", "customer") == 403  # may edit orders, not customers
+    assert status(warehouse, "stock_move", "product") == 200
+    assert status(as_user("sales1"), "stock_move", "product") == 403  # may not view stock
+    assert status(as_user("owner"), "sales_order", "staff") == 404  # no such picker
+    assert status(as_user("owner"), "customer", "owner") == 404
+    # Finance may open an order to approve it, but registers no sales: no customer offered.
+    assert finance.get("/admin/sales_order/ajax/lookup/?name=customer&query=1").get_json() == []
+    # A see-all role's picker still offers only owned customers: never the pool's numbers.
+    found = as_user("owner").get("/admin/sales_order/ajax/lookup/?name=customer&query=139")
+    assert world.c_pool.phone not in found.get_data(as_text=True)
+    assert world.c_sales2.phone in found.get_data(as_text=True)
 
 
 def test_audit_log_cannot_be_edited_or_deleted_even_by_owner(as_user, world):

@@ -19,6 +19,7 @@ from models.sales import SalesOrder, SalesOrderLine
 from models.stock import StockMove
 from printouts.vouchers import voucher_number
 from rules import points
+from tests.browser.conftest import login, set_language
 from tests.browser.journey import act_as, path_of, save_form, shoot
 from tests.conftest import system
 
@@ -88,17 +89,30 @@ def pdf_text(data: bytes) -> str:
     return "".join(done.stdout.decode("utf-8").split())  # spaces squeezed out
 
 
+def pick(page, field_id: str, typed: str, label: str) -> None:
+    """Choose in a type-ahead picker (Select2): open it, type, click the matching result."""
+    page.click(f"#s2id_{field_id} a.select2-choice")
+    page.locator("#select2-drop input.select2-input").press_sequentially(typed, delay=50)
+    found = page.locator("#select2-drop li.select2-result-selectable")
+    expect(found).to_have_count(1)  # the lookup narrowed the whole table to one row
+    expect(found).to_have_text(label)
+    found.click()
+    expect(page.locator(f"#s2id_{field_id} .select2-chosen")).to_have_text(label)
+
+
 def enter_order(page, base_url: str, world, *, with_line: bool = False) -> int:
-    """Fill the new-order form for 王秀英 (pickup, WeChat Pay), optionally typing one line
-    HP-001 × 2 at ¥198.00 into the inline "Lines", save it, and return the new order's id."""
+    """Fill the new-order form for 王秀英 (pickup, WeChat Pay) — customer picked by typing
+    part of her phone number —, optionally typing one line HP-001 × 2 at ¥198.00 into the
+    inline "Lines" (product picked by typing its name), save it, return the new order's id."""
     page.goto(base_url + "/admin/sales_order/new/")
-    page.select_option("#customer", label=f"{CUSTOMER} ({world.c_sales1.phone})")
+    expect(page.locator("select#customer option")).to_have_count(0)  # no list of customers
+    pick(page, "customer", world.c_sales1.phone[:7], f"{CUSTOMER} ({world.c_sales1.phone})")
     page.select_option("#delivery", "pickup")
     page.select_option("#payment_method", "wechat")
     if with_line:
         page.click("#lines-button")  # "Add Lines"
-        expect(page.locator("#lines-0-product")).to_be_visible()
-        page.select_option("#lines-0-product", str(world.product.id))
+        expect(page.locator("#s2id_lines-0-product")).to_be_visible()
+        pick(page, "lines-0-product", "蜂胶", f"HP-001 {world.product.name}")
         page.fill("#lines-0-quantity", str(QUANTITY))
         page.fill("#lines-0-unit_price", f"{PRICE:.2f}")
     save_form(page)
@@ -109,6 +123,29 @@ def enter_order(page, base_url: str, world, *, with_line: bool = False) -> int:
         [order] = list(SalesOrder.select().where(SalesOrder.customer == world.c_sales1.id))
     expect(page.locator("table.model-list")).to_contain_text(order.number)
     return order.id
+
+
+def test_pickers_type_ahead_in_chinese(live_server, page, world):
+    """zh_CN: the picker's placeholder and messages are Chinese; only own customers match."""
+    login(page, live_server, "sales1")
+    set_language(page, "zh_CN")
+    page.goto(live_server + "/admin/sales_order/new/")
+    chooser = page.locator("#s2id_customer .select2-chosen")
+    expect(chooser).to_have_text("输入姓名或手机号搜索")
+    page.click("#s2id_customer a.select2-choice")
+    search = page.locator("#select2-drop input.select2-input")
+    expect(page.locator("#select2-drop .select2-no-results")).to_have_text("请至少再输入 1 个字符")
+    search.press_sequentially("李", delay=50)  # sales2's customer: not offered
+    expect(page.locator("#select2-drop .select2-no-results")).to_have_text("没有找到匹配项")
+    search.fill("")
+    search.press_sequentially("王", delay=50)
+    found = page.locator("#select2-drop li.select2-result-selectable")
+    expect(found).to_have_text([f"{CUSTOMER} ({world.c_sales1.phone})"])
+    found.click()
+    expect(chooser).to_have_text(f"{CUSTOMER} ({world.c_sales1.phone})")
+    body = page.locator("body").inner_text()
+    assert "Type" not in body and "No matches" not in body and "Searching" not in body
+    shoot(page, "journey_sales_picker_zh.png")
 
 
 def test_lines_typed_on_the_order_form_are_saved(live_server, page, world):
