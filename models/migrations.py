@@ -103,6 +103,17 @@ def _v6_incomplete_per_owner(migrator: SchemaMigrator) -> None:
     _index("customer", "owner_id", "incomplete")
 
 
+def _v7_grid_sort_and_scope_indexes(migrator: SchemaMigrator) -> None:
+    """Each grid's default sort walks an index under a LIMIT (see-all roles), and each row
+    scope searches an index that starts with its column, in sort order (store staff)."""
+    _index("customer", "store_id", "created_at", "owner_id")
+    _index("sales_order", "created_at")
+    _index("sales_order", "store_id", "created_at")
+    _index("follow_up", "at")
+    _index("stock_move", "at")
+    _index("notification", "recipient_id", "created_at")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -110,6 +121,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (4, "sales orders, stock ledger, member points, transitions", _v4_sales_stock_points),
     (5, "index follow-up tasks by creation (the task job's batch)", _v5_task_batch_index),
     (6, "index customers to complete per owner", _v6_incomplete_per_owner),
+    (7, "index each grid's sort and store scope", _v7_grid_sort_and_scope_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -23,6 +23,8 @@ class Location(BaseModel):
     phone = CharField(max_length=40, default="")
     active = BooleanField(default=True)
 
+    label_fields = ("name",)  # what __str__ shows: all a grid joins of a location
+
     def __str__(self) -> str:
         return self.name
 
@@ -44,6 +46,8 @@ class Staff(BaseModel):
 
     class Meta:
         audit_redact = {"password_hash"}
+
+    label_fields = ("username", "display_name")  # all a grid joins of a person
 
     def __str__(self) -> str:
         return self.display_name or self.username
