@@ -54,12 +54,13 @@ def _audit(table: str, action: str, where: str, now: datetime, changes: str = "'
 def _messages(where: str, key: str, title: str, link: str, now: datetime) -> list[str]:
     """One message per owner with their count, and its audit row (rules.notifications.send)."""
     stamp = f"{now:%Y%m%d%H%M}"
+    any_text = "%%" if db.obj.param != "?" else "%"  # psycopg2 reads % as a placeholder
     return [
         "INSERT INTO notification (recipient_id, title, body, link, key, created_at, updated_at,"
         f" version) SELECT owner_id, COUNT(*) || '{title}', '', '{link}',"
         f" '{key}:' || owner_id || ':{stamp}', '{now}', '{now}', 1"
         f" FROM customer WHERE {where} GROUP BY owner_id",
-        _audit("notification", "create", f"key LIKE '{key}:%:{stamp}'", now),
+        _audit("notification", "create", f"key LIKE '{key}:{any_text}:{stamp}'", now),
     ]
 
 
