@@ -107,6 +107,8 @@ def _v7_grid_sort_and_scope_indexes(migrator: SchemaMigrator) -> None:
     """Each grid's default sort walks an index under a LIMIT (see-all roles), and each row
     scope searches an index that starts with its column, in sort order (store staff)."""
     _index("customer", "store_id", "created_at", "owner_id")
+    _index("customer", "owner_id", "phone")
+    _index("customer", "store_id", "phone")
     _index("sales_order", "created_at")
     _index("sales_order", "store_id", "created_at")
     _index("follow_up", "at")

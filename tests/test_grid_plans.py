@@ -211,3 +211,20 @@ def test_a_grid_scope_leaves_out_branches_its_own_filter_rules_out(app, world):
         assert in_scope(Customer, world.c_pool.id, actor)  # claim still reaches the pool
         assert in_scope(Customer, world.c_sales1.id, actor)
         assert not in_scope(Customer, world.c_sales2.id, actor)
+
+
+def test_a_scoped_phone_search_searches_the_scope_and_the_phone_together(app, loaded):
+    """`owner_id = ?` must not lure the planner into walking a salesperson's customers in date
+    order to test each phone (0.5 s at 1M): the search uses (owner, phone) or (store, phone)."""
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "customer")
+    for person, column in ((loaded.sales1, "owner_id"), (loaded.store1, "store_id")):
+        with app.test_request_context("/"), system():
+            g.actor = actor_of(person)
+            with statements() as log:
+                view.get_list(0, None, False, "1360000012", [])  # 100 of 12,000 phones
+            lines = [line for sql, params in log for line in plan(sql, params)]
+        if db.obj.param == "?":
+            wanted = re.compile(rf"INDEX \w+ \({column}=\? AND phone>\? AND phone<\?\)")
+        else:
+            wanted = re.compile(rf"Scan using customer_{column}_phone on customer")
+        assert any(wanted.search(line) for line in lines), "\n".join(lines)
