@@ -17,7 +17,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from peewee import OP, Expression, Field, Value
+from peewee import OP, Expression, Field, Node, Value
 
 from rules import Actor, settings
 
@@ -61,7 +61,7 @@ def _fact(term: Any) -> tuple[str, Any] | None:
         return column, "null"
     if term.op == OP.IS_NOT and term.rhs is None:
         return column, "set"
-    if term.op == OP.EQ and term.rhs is not None and not isinstance(term.rhs, Field):
+    if term.op == OP.EQ and term.rhs is not None and not isinstance(term.rhs, Node):
         return column, ("eq", term.rhs)
     return None
 
