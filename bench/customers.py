@@ -29,7 +29,7 @@ from psycopg2.extras import execute_values
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from bench import grid  # noqa: E402
+from bench import grid, job_floors  # noqa: E402
 from models import Customer, db  # noqa: E402
 from models.audit import utcnow  # noqa: E402
 from models.migrations import migrate  # noqa: E402
@@ -49,6 +49,7 @@ LOGS = ("audit_log", "ownership_change", "notification", "follow_up_task")
 JOB_KEYS = {"reclaim_customers": ("reclaim", "raw_update")}  # job: its JSON key names
 JOB_KEYS["followup_tasks"] = ("tasks", "raw_tasks_insert")
 OVERDUE, EXEMPT, LAPSING, DUE = 0.042, 0.1, 0.02, 0.01  # shares of owned customers
+DEEP = 35_000  # the deep page's offset (a salesperson owns about 35,000 of 1M customers)
 
 
 def pg_admin(url: str, sql: str, schema: str | None = None) -> None:
@@ -174,18 +175,10 @@ def restore(marks: dict) -> None:
 
 def raw_reclaim(now: datetime) -> str:
     """The floor of the reclaim job: one UPDATE of the same rows, hand-written."""
-    cfg = settings().customers
-    due = " OR ".join(
-        f"(level = '{lvl}' AND clock_start <= '{now - timedelta(days=cfg.reclaim_days(lvl))}')"
-        for lvl in Customer.LEVELS
-    )
-    if cfg.exempt_recent_deal_days:
-        recent = now - timedelta(days=cfg.exempt_recent_deal_days)
-        due = f"({due}) AND NOT (last_deal_at IS NOT NULL AND last_deal_at >= '{recent}')"
     return (
         f"UPDATE customer SET owner_id = NULL, previous_owner_id = owner_id, released_at = '{now}',"
         " owner_since = NULL, clock_start = NULL, warned_clock = NULL, version = version + 1,"
-        f" updated_at = '{now}' WHERE owner_id IS NOT NULL AND {due}"
+        f" updated_at = '{now}' WHERE {job_floors.due_sql(now)}"
     )
 
 
@@ -214,10 +207,11 @@ def raw_tasks(now: datetime) -> str:
     )
 
 
-def measure_job(name: str, floor: str, now: datetime, marks: dict, repeat: int) -> dict:
-    """Median of job runs and raw-floor runs, alternated, each on the restored data."""
-    runs, raws, summaries = [], [], []
-    for _ in range(repeat + 1):  # the first pair warms up
+def measure_job(name: str, floor: str, full: list, now: datetime, marks: dict, repeat: int) -> dict:
+    """Median of job runs, raw-floor runs and full-floor runs (every row the job writes, by
+    hand: bench/job_floors.py), alternated, each on the restored data."""
+    runs, raws, fulls, summaries = [], [], [], []
+    for _ in range(repeat + 1):  # the first round warms up
         restore(marks)
         with db.connection_context():
             start = time.perf_counter()
@@ -225,11 +219,16 @@ def measure_job(name: str, floor: str, now: datetime, marks: dict, repeat: int) 
                 rows = db.execute_sql(floor).rowcount
             raws.append((time.perf_counter() - start, rows))
         restore(marks)
+        fulls.append(job_floors.run(full))
+        by_hand = job_floors.added(marks)
+        restore(marks)
         with grid.spy_queries() as log:
             start = time.perf_counter()
             summary = JOBS[name].run(now)
             summaries.append(summary)
             runs.append((time.perf_counter() - start, sum(s for _sql, _p, s in log)))
+        by_job = job_floors.added(marks)
+        assert by_hand == by_job, f"{name}: the job added {by_job}, the full floor {by_hand}"
     restore(marks)
     assert len(set(summaries)) == 1, f"{name}: runs differ: {summaries}"
     made = sum(int(n) for n in re.findall(r"(\d+) ", summary.split(":", 1)[1].split("(")[0]))
@@ -238,6 +237,7 @@ def measure_job(name: str, floor: str, now: datetime, marks: dict, repeat: int) 
     return {
         "s": median(t for t, _ in runs[1:]), "sql_s": median(s for _, s in runs[1:]),
         "raw_s": median(t for t, _ in raws[1:]), "queries": len(log), "rows": rows,
+        "full_s": median(fulls[1:]), "added": by_job,
         "summary": summary, "made": made, "log": log,
     }  # fmt: skip
 
@@ -283,6 +283,16 @@ def picker_figures(figures: dict, base: str, top: str) -> None:
         figures[f"{key}_{top}_over_{base}"] = round(ratio, 2)
 
 
+def deep_page(first: tuple) -> tuple:
+    """The salesperson's page at offset DEEP, or their last page when they own fewer."""
+    _name, who, url, where, params, order, limit = first
+    sql = f"SELECT COUNT(*) FROM customer c WHERE {' AND '.join(where)}"
+    with db.connection_context():
+        owned = db.execute_sql(sql, params).fetchone()[0]
+    page = min(DEEP, max(owned - 1, 0)) // limit
+    return ("sales_deep_page", who, f"{url}?page={page}", where, params, order, limit)
+
+
 def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
     """Seed one fresh database of `size` customers; measure the pages and the jobs."""
     rng, now = random.Random(size), utcnow().replace(microsecond=0)
@@ -298,26 +308,25 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
             assert clients[who].login(username).status_code == 302, f"login {username}"
         html = clients[""].get("/admin/customer/").get_data(as_text=True)
         view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "customer")
-        results, sales_id, own = {}, ids["salesperson"][0][0], "c.owner_id IS NOT NULL"
-        mark, repeat = db.obj.param, args.repeat
-        for name, who, url, where, params, order, limit in grid.cases(html, view, sales_id):
-            if name == "export":
-                continue
+        results, sales_id = {}, ids["salesperson"][0][0]
+        pages = [c for c in grid.cases(html, view, sales_id) if c[0] != "export"]
+        for name, who, url, where, params, order, limit in [*pages, deep_page(pages[0])]:
+            offset = int(url.rsplit("=", 1)[1]) * limit if name == "sales_deep_page" else 0
             found = grid.measure_app(clients[who], url, args.repeat)
-            # the floor: the app's WHERE by hand, or (salesperson) simply "their own", if faster
-            forms = [[own, *where]] + ([] if who else [[f"c.owner_id = {mark}", *where[1:]]])
-            found["raw_s"], found["raw_rows"] = min(
-                grid.measure_raw([(sql, params) for sql in grid.raw_sql(w, order, limit)], repeat)
-                for w in forms
-            )
+            found["raw_s"], found["raw_rows"] = grid.measure_floor(
+                where, params, order, limit, args, offset
+            )  # the app's WHERE, joins and columns by hand: the same rows
+            grid.same_rows(name, found)
             results[name] = found
             if args.explain:
                 grid.explain(f"{name} @ {grid.label(size)}", found["log"])
-        results["order_form_owner"] = order_form_case(clients["_owner"], repeat)
-        results["picker_search_owner"] = picker_search_case(clients["_owner"], repeat)
+        results["order_form_owner"] = order_form_case(clients["_owner"], args.repeat)
+        results["picker_search_owner"] = picker_search_case(clients["_owner"], args.repeat)
         marks = snapshot(now)
-        for name, floor in zip(JOB_KEYS, (raw_reclaim, raw_tasks), strict=True):
-            results[name] = measure_job(name, floor(now), now, marks, args.repeat)
+        fulls = (job_floors.reclaim_full(now), job_floors.tasks_full(raw_tasks(now), marks, now))
+        floors = zip(JOB_KEYS, (raw_reclaim, raw_tasks), fulls, strict=True)
+        for name, floor, full in floors:
+            results[name] = measure_job(name, floor(now), full, now, marks, args.repeat)
             if args.explain:
                 grid.explain(f"{name} @ {grid.label(size)}", results[name]["log"])
     return seeded, results
@@ -340,8 +349,10 @@ def report(size: int, seeded: float, results: dict, figures: dict) -> None:
         figures[f"{short}_{tag}_sql_s"] = round(r["sql_s"], 6)
         figures[f"{short}_{tag}_queries"] = r["queries"]
         figures[f"{raw}_{tag}_s"] = round(r["raw_s"], 6)
-        if name in JOB_KEYS:
+        if name in JOB_KEYS:  # and against the floor that writes the job's every row by hand
             figures[f"{short}_{tag}_over_{raw}"] = round(ratio, 2)
+            figures[f"{raw}_full_{tag}_s"] = round(r["full_s"], 6)
+            figures[f"{short}_{tag}_over_{raw}_full"] = round(r["s"] / r["full_s"], 2)
             figures[f"{short}_{tag}_rows"] = rows
         else:
             figures[f"{name}_over_raw_{tag}"] = round(ratio, 2)
@@ -369,6 +380,8 @@ def main() -> None:
         ratio = figures[f"{kind}_owner_{top}_s"] / figures[f"page_owner_{base}_s"]
         figures[f"{kind}_{top}_over_page_{base}_owner"] = round(ratio, 2)
     picker_figures(figures, base, top)
+    deep = figures[f"sales_deep_page_{top}_s"] / figures[f"sales_deep_page_{base}_s"]
+    figures[f"sales_deep_page_{top}_over_{base}"] = round(deep, 2)
     figures["load_average"] = round(os.getloadavg()[0], 2)  # others' work skews wall-clock figures
     print(json.dumps(figures))
 

@@ -19,5 +19,7 @@ class Product(BaseModel):
     price = DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     active = BooleanField(default=True)
 
+    label_fields = ("sku", "name")  # what __str__ shows: all a grid joins of a product
+
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"

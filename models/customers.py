@@ -67,7 +67,12 @@ class Customer(BaseModel):
             (("owner", "clock_start"), False),  # the reclaim job and "days left" sort
             (("owner", "store", "created_at"), False),  # the pool grids, newest first
             (("owner", "incomplete"), False),  # "to complete" filter for one owner
+            (("store", "created_at", "owner"), False),  # a store's owned customers, newest first
+            (("owner", "phone"), False),  # phone search within one salesperson's customers
+            (("store", "phone"), False),  # phone search within one store's customers
         )
+
+    label_fields = ("name", "phone")  # what __str__ shows: all a grid joins of a customer
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone})"

@@ -35,7 +35,7 @@ class FollowUp(BaseModel):
     notes = TextField(default="")
 
     class Meta:
-        indexes = ((("customer", "at"), False), (("staff", "at"), False))
+        indexes = ((("customer", "at"), False), (("staff", "at"), False), (("at",), False))
 
     def __str__(self) -> str:
         return f"{self.customer_id} @ {self.at:%Y-%m-%d}"

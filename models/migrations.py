@@ -174,6 +174,19 @@ def _v10_discount_below_list_and_effects(migrator: SchemaMigrator) -> None:
     )
 
 
+def _v11_grid_sort_and_scope_indexes(migrator: SchemaMigrator) -> None:
+    """Each grid's default sort walks an index under a LIMIT (see-all roles), and each row
+    scope searches an index that starts with its column, in sort order (store staff)."""
+    _index("customer", "store_id", "created_at", "owner_id")
+    _index("customer", "owner_id", "phone")
+    _index("customer", "store_id", "phone")
+    _index("sales_order", "created_at")
+    _index("sales_order", "store_id", "created_at")
+    _index("follow_up", "at")
+    _index("stock_move", "at")
+    _index("notification", "recipient_id", "created_at")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -193,6 +206,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         "discount below list price (line list prices); audit names whom an effect served",
         _v10_discount_below_list_and_effects,
     ),
+    (11, "index each grid's sort and store scope", _v11_grid_sort_and_scope_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

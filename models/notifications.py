@@ -19,7 +19,10 @@ class Notification(BaseModel):
     key = CharField(max_length=120, null=True, unique=True)
 
     class Meta:
-        indexes = ((("recipient", "read_at", "created_at"), False),)
+        indexes = (
+            (("recipient", "read_at", "created_at"), False),
+            (("recipient", "created_at"), False),  # the inbox grid, newest first
+        )
 
     def __str__(self) -> str:
         return self.title

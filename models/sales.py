@@ -73,6 +73,8 @@ class SalesOrder(BaseModel):
             (("credit_owner", "paid_at"), False),
             (("customer", "created_at"), False),
             (("created_by", "status"), False),
+            (("created_at",), False),  # the grid's default sort (see-all roles)
+            (("store", "created_at"), False),  # a store's orders, newest first
         )
 
     def __str__(self) -> str:

@@ -25,6 +25,8 @@ class Location(BaseModel):
     phone = CharField(max_length=40, default="")
     active = BooleanField(default=True)
 
+    label_fields = ("name",)  # what __str__ shows: all a grid joins of a location
+
     def __str__(self) -> str:
         return self.name
 
@@ -51,6 +53,7 @@ class Staff(BaseModel):
 
     # Written only by rules/login.py, one atomic UPDATE each; a save keeps the stored values.
     BOOKKEEPING = ("failed_logins", "locked_until", "last_login_at", "session_epoch")
+    label_fields = ("username", "display_name")  # all a grid joins of a person
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -45,6 +45,7 @@ class StockMove(BaseModel):
             (("product", "location"), False),
             (("source", "source_line"), False),
             (("location", "at"), False),
+            (("at",), False),  # the ledger grid's default sort
         )
 
     def __str__(self) -> str:

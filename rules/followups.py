@@ -13,7 +13,7 @@ from models.db import db
 from rules import Actor, current_actor, register, settings
 from rules.bulk import audit_created, audited_update
 from rules.i18n import gettext as _
-from rules.scope import scope
+from rules.scope import any_of, scope
 
 # Base priority per reason; each day overdue adds one, so carried-over tasks rank first.
 REASON_PRIORITY = {"next_date": 30, "ending_soon": 40, "interval": 20, "incomplete": 10}
@@ -31,10 +31,9 @@ def own_customers_rows(model: type, actor: Actor) -> Any:
     """A salesperson sees follow-ups and tasks of the customers they own or are assigned."""
     from models.customers import Customer
 
+    person = model.assignee if model.model_key() == "follow_up_task" else model.staff
     mine = model.customer.in_(_customer_ids(Customer.owner == actor.id))
-    if model.model_key() == "follow_up_task":
-        return mine | (model.assignee == actor.id)
-    return mine | (model.staff == actor.id)
+    return any_of(model, mine, person == actor.id)
 
 
 @scope("follow_up", "store_staff")

@@ -15,7 +15,7 @@ from rules import points as points_ledger
 from rules.approval import DRAFT, on_enter
 from rules.i18n import gettext as _
 from rules.pickup import check_goods_out, check_pickup_location, goods_leave_from
-from rules.scope import scope
+from rules.scope import any_of, scope
 from rules.stock import post_outbound
 
 CENT = Decimal("0.01")
@@ -24,7 +24,7 @@ CENT = Decimal("0.01")
 @scope("sales_order", "salesperson")
 def own_orders(model: type, actor: Actor) -> Any:
     """A salesperson sees the orders they entered or are credited with."""
-    return (model.created_by == actor.id) | (model.credit_owner == actor.id)
+    return any_of(model, model.created_by == actor.id, model.credit_owner == actor.id)
 
 
 @scope("sales_order", "store_staff")
