@@ -27,6 +27,7 @@ class AdverseCase(BaseModel):
         indexes = (
             (("closed_at", "opened_at"), False),  # open cases, oldest first
             (("customer", "opened_at"), False),
+            (("opened_at",), False),  # the grid's sort, walked under a LIMIT (see-all roles)
         )
 
     @property

@@ -185,6 +185,7 @@ def _v11_grid_sort_and_scope_indexes(migrator: SchemaMigrator) -> None:
     _index("follow_up", "at")
     _index("stock_move", "at")
     _index("notification", "recipient_id", "created_at")
+    _index("adverse_case", "opened_at")
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
