@@ -13,7 +13,7 @@ from typing import Any
 from models.audit import utcnow
 from rules import SYSTEM, Actor, RuleViolation, acting_as, current_actor, i18n, register, settings
 from rules.i18n import gettext as _
-from rules.scope import scope
+from rules.scope import any_of, scope
 
 SUPERVISOR = "sales_supervisor"
 FIXED = ("customer", "follow_up", "details", "opened_at")
@@ -27,7 +27,7 @@ def own_cases(model: type, actor: Actor) -> Any:
 
     owned = Customer.select(Customer.id).where(Customer.owner == actor.id)
     reported = FollowUp.select(FollowUp.id).where(FollowUp.staff == actor.id)
-    return model.customer.in_(owned) | model.follow_up.in_(reported)
+    return any_of(model, model.customer.in_(owned), model.follow_up.in_(reported))
 
 
 @scope("adverse_case", "store_staff")

@@ -1,5 +1,6 @@
 """Enough rows for a realistic query plan (issue 7 items 15-16): twenty salespeople, two stores,
-customers, orders, follow-ups, tasks, stock moves, messages and audit rows, then ANALYZE.
+customers, orders, follow-ups, adverse cases, tasks, stock moves, messages and audit rows,
+then ANALYZE.
 
 Fixture loading, not a governed write path: `insert_many` in batches (defaults filled by peewee).
 """
@@ -10,6 +11,7 @@ import random
 from datetime import date, timedelta
 
 from models import (
+    AdverseCase,
     AuditLog,
     Customer,
     FollowUp,
@@ -96,6 +98,15 @@ def _activity(world: World, rng: random.Random, owned: list[tuple], staff: list[
         (AuditLog, audits),
     ):
         _load(model, rows)
+    cases = list(FollowUp.select(FollowUp.id, FollowUp.customer, FollowUp.at))[::10]
+    _load(
+        AdverseCase,
+        [
+            {"customer": f.customer_id, "follow_up": f.id, "details": "皮疹"}
+            | {"opened_at": f.at, "created_at": f.at}
+            for f in cases
+        ],
+    )
 
 
 def load(world: World) -> None:
