@@ -6,17 +6,34 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from admin_views.base import GuardedModelView
-from admin_views.history import who
+from admin_views.history import HistoryMixin, actor_label, who
+
+
+def grid_of(view: Any, model_key: str) -> HistoryMixin | None:
+    """The first grid that shows `model_key` records: it knows their labels and choices."""
+    for other in view.admin._views:
+        if isinstance(other, HistoryMixin) and getattr(other, "model_key", None) == model_key:
+            return other
+    return None
 
 
 def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
-    """Render old -> new per field, escaped."""
+    """Render old -> new per field, escaped, with the record grid's labels and value names."""
+    grid = grid_of(view, model.model)
+
+    def shown(field: str, value: Any) -> str:
+        if grid is None:
+            return "" if value is None else str(value)
+        return grid._display(field, value, {})
+
     items = [
         Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(
-            escape(field), escape("" if old is None else old), escape("" if new is None else new)
+            str(grid.get_column_name(field)) if grid else field,
+            shown(field, old),
+            shown(field, new),
         )
         for field, (old, new) in model.change_dict.items()
     ]
@@ -31,12 +48,13 @@ class AuditLogView(GuardedModelView):
     column_default_sort = ("at", True)
     column_formatters = {
         "changes": changes_formatter,
+        "actor_name": lambda v, c, m, n: actor_label(m),
         "on_behalf_of": lambda v, c, m, n: who(m) if m.on_behalf_of else "",
         "action": lambda v, c, m, n: gettext(m.action),
         "model": lambda v, c, m, n: gettext(m.model),
     }
     column_labels = {
-        "at": _l("When (UTC)"),
+        "at": _l("When"),  # shown in the configured zone
         "actor_name": _l("Who"),
         "on_behalf_of": _l("On behalf of"),
         "action": _l("Action"),

@@ -13,14 +13,20 @@ from models.audit import AuditLog
 from models.base import fk_columns
 
 AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version", "warned_clock"}
+WORKFLOW_STATE = "status"  # the approval workflow's field (rules/approval.py)
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+
+
+def actor_label(entry: AuditLog) -> str:
+    """Who made a change, as stored; the system named in the person's language."""
+    return _("System") if entry.actor_name == "system" else entry.actor_name
 
 
 def who(entry: AuditLog) -> str:
     """Who made a change; a system effect also names whom and which step it served."""
     from admin_views import state_label
 
-    name = _("System") if entry.actor_name == "system" else entry.actor_name
+    name = actor_label(entry)
     if not entry.on_behalf_of:
         return name
     table, state, record = entry.via_parts
@@ -46,6 +52,10 @@ class HistoryMixin:
             return names[name].get(value, f"#{value}")
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
+        if name == WORKFLOW_STATE:
+            from admin_views import state_label
+
+            return state_label(value)
         if isinstance(value, str) and ISO_TIME.match(value):
             return localtime(datetime.fromisoformat(value.replace(" ", "T")))
         choices = dict((self.column_choices or {}).get(name, ()))

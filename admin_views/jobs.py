@@ -31,6 +31,11 @@ COUNT_LABELS = {
     "backup_file": _l("backup file"),
     "backups_kept": _l("backups kept"),
     "left_to_pg_dump": _l("left to pg_dump (PostgreSQL)"),
+    # follow-up task reasons (rules/followups.py), counted by the follow-up job
+    "next_date": _l("next follow-up date reached"),
+    "ending_soon": _l("product running out"),
+    "interval": _l("not followed up for long"),
+    "incomplete": _l("details incomplete"),
 }
 
 

@@ -51,6 +51,7 @@ LABELS = {
     "discount": _l("Discount"),
     "effective_discount": _l("Below list price"),
     "discount_flagged": _l("Discount over limit"),
+    "discount_approved_by": _l("Discount approved by"),
     "credit_owner": _l("Owner (credit)"),
     "credit_salesperson": _l("Store salesperson"),
     "created_by": _l("Entered by"),
@@ -173,6 +174,12 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             {
                 "form_columns": ["id", "product", "quantity", "unit_price", "is_gift"],
                 "form_label": _l("Lines"),
+                "form_args": {
+                    "product": {"label": _l("Product")},
+                    "quantity": {"label": _l("Quantity")},
+                    "unit_price": {"label": _l("Unit price")},
+                    "is_gift": {"label": _l("Gift")},
+                },
                 "form_ajax_refs": {"product": {}},
             },
         )

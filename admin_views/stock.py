@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
@@ -21,6 +22,18 @@ KINDS = [
     ("adjustment", _l("Stocktake adjustment")),
 ]
 
+# StockMove.source is "<table>:<id>" (e.g. "sales_order:12"): shown as the document's name.
+SOURCE_DOCUMENTS = {"sales_order": _l("Sales order")}
+
+
+def source_document(view: Any, context: Any, model: Any, name: str) -> str:
+    """ "sales_order:12" as a person reads it: "Sales order #12"."""
+    table, _sep, record = (model.source or "").partition(":")
+    if not record:
+        return model.source or ""
+    label = SOURCE_DOCUMENTS.get(table) or gettext(table)
+    return f"{label} #{record}"
+
 
 class StockMoveView(GuardedModelView):
     column_list = ("at", "kind", "product", "location", "quantity", "source", "note")
@@ -32,8 +45,10 @@ class StockMoveView(GuardedModelView):
         "location": _l("Location"),
         "quantity": _l("Quantity"),
         "source": _l("Source"),
+        "source_line": _l("Order line"),
         "note": _l("Note"),
     }
+    column_formatters = {"source": source_document}
     column_choices = {"kind": KINDS}
     column_filters = ("kind", "at")
     column_search_prefix = ("source",)
