@@ -6,6 +6,7 @@ The zh_CN UI must never show an English word or a raw field name (README "Langua
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from tests.test_sales import at_state
@@ -62,3 +63,23 @@ def test_stock_ledger_names_the_source_document(as_user, world):
     page = visible(as_user("owner").get("/admin/stock_move/"))
     assert "sales_order:" not in page
     assert f"销售订单 #{order.id}" in page
+
+
+def test_staff_grid_names_the_language(as_user, world):
+    from models import Staff
+    from tests.conftest import system
+
+    with system():
+        Staff.update(locale="zh_CN").where(Staff.id == world.sales1.id).execute()
+    page = visible(as_user("owner").get("/admin/staff/"))
+    assert "zh_CN" not in page
+
+
+def test_ownership_history_names_the_system(as_user, world):
+    page = visible(as_user("owner").get(f"/admin/customer/details/?id={world.c_sales1.id}"))
+    assert not re.search(r"\bsystem\b", page) and "系统" in page
+
+
+def test_inline_edit_cells_say_empty_in_the_persons_language(as_user, world):
+    page = as_user("owner").get("/admin/location/").get_data(as_text=True)
+    assert "editable.defaults.emptytext" in page and json.dumps("（空）") in page
