@@ -100,7 +100,8 @@ class ExportMixin:
         described = []
         for index, _name, value in self._get_list_extra_args().filters or ():
             flt = self._filters[index]
-            described.append(f"{flt.name} {flt.operation()} {value}".strip())
+            shown = dict(flt.get_options(self) or ()).get(value, value)  # "已收款", not "paid"
+            described.append(f"{flt.name} {flt.operation()} {shown}".strip())
         return described
 
     def log_export(self, fmt: str, rows: int) -> None:

@@ -83,3 +83,15 @@ def test_ownership_history_names_the_system(as_user, world):
 def test_inline_edit_cells_say_empty_in_the_persons_language(as_user, world):
     page = as_user("owner").get("/admin/location/").get_data(as_text=True)
     assert "editable.defaults.emptytext" in page and json.dumps("（空）") in page
+
+
+def test_export_log_names_the_chosen_filter_value(as_user, world):
+    from models.export_log import ExportLog
+    from tests.conftest import system
+
+    at_state(world, "paid")
+    owner = as_user("owner")
+    owner.get("/admin/sales_order/export/csv/?flt0_0=paid").get_data()
+    with system():
+        logged = ExportLog.select().order_by(ExportLog.id.desc()).first()
+    assert logged.filters == "状态 等于 已收款"
