@@ -205,6 +205,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     def _limit_places(self, form: Any) -> Any:
         # B4: a few places, so a plain choice; empty = the customer's store, else HQ
         form.pickup_location.query = Location.select().where(Location.active).order_by(Location.id)
+        form.pickup_location.blank_text = _("Default: the customer's store, else head office")
         return form
 
     def create_form(self, obj: Any = None) -> Any:

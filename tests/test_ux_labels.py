@@ -95,3 +95,8 @@ def test_export_log_names_the_chosen_filter_value(as_user, world):
     with system():
         logged = ExportLog.select().order_by(ExportLog.id.desc()).first()
     assert logged.filters == "状态 等于 已收款"
+
+
+def test_the_pickup_location_says_what_an_empty_choice_means(as_user, world):
+    page = visible(as_user("sales1").get("/admin/sales_order/new/"))
+    assert "----" not in page and "默认：客户所属门店，否则总部仓库" in page
