@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from admin_views.base import GuardedModelView
 from admin_views.history import HistoryMixin, actor_label, who
+from admin_views.i18n_extra import key_text
 
 
 def grid_of(view: Any, model_key: str) -> HistoryMixin | None:
@@ -50,8 +50,8 @@ class AuditLogView(GuardedModelView):
         "changes": changes_formatter,
         "actor_name": lambda v, c, m, n: actor_label(m),
         "on_behalf_of": lambda v, c, m, n: who(m) if m.on_behalf_of else "",
-        "action": lambda v, c, m, n: gettext(m.action),
-        "model": lambda v, c, m, n: gettext(m.model),
+        "action": lambda v, c, m, n: key_text(m.action),
+        "model": lambda v, c, m, n: key_text(m.model),
     }
     column_labels = {
         "at": _l("When"),  # shown in the configured zone

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from admin_views import localtime
+from admin_views.i18n_extra import key_text
 from models.audit import AuditLog
 from models.base import fk_columns
 
@@ -34,7 +35,7 @@ def who(entry: AuditLog) -> str:
         "%(actor)s, for %(person)s (%(table)s %(record)s: %(step)s)",
         actor=name,
         person=entry.on_behalf_of,
-        table=_(table),
+        table=key_text(table),
         record=record,
         step=state_label(state),
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_admin.contrib.peewee.filters import FilterEqual
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import GuardedModelView
+from admin_views.i18n_extra import key_text
 from models.jobs import JobRun
 
 JOB_LABELS = {
@@ -31,16 +31,11 @@ COUNT_LABELS = {
     "backup_file": _l("backup file"),
     "backups_kept": _l("backups kept"),
     "left_to_pg_dump": _l("left to pg_dump (PostgreSQL)"),
-    # follow-up task reasons (rules/followups.py), counted by the follow-up job
-    "next_date": _l("next follow-up date reached"),
-    "ending_soon": _l("product running out"),
-    "interval": _l("not followed up for long"),
-    "incomplete": _l("details incomplete"),
 }
 
 
 def _label(labels: dict[str, Any], key: str) -> str:
-    return str(labels[key]) if key in labels else gettext(key)
+    return str(labels[key]) if key in labels else key_text(key)  # task reasons
 
 
 def counts_text(view: Any, context: Any, model: Any, name: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
+from admin_views.i18n_extra import key_text
 
 KINDS = [
     ("inbound", _l("Inbound")),
@@ -23,16 +23,16 @@ KINDS = [
 ]
 
 # StockMove.source is "<table>:<id>" (e.g. "sales_order:12"): shown as the document's name.
-SOURCE_DOCUMENTS = {"sales_order": _l("Sales order")}
+
+
+def source_text(source: str) -> str:
+    """ "sales_order:12" as a person reads it: "Sales order #12"."""
+    table, _sep, record = (source or "").partition(":")
+    return f"{key_text(table)} #{record}" if record else source or ""
 
 
 def source_document(view: Any, context: Any, model: Any, name: str) -> str:
-    """ "sales_order:12" as a person reads it: "Sales order #12"."""
-    table, _sep, record = (model.source or "").partition(":")
-    if not record:
-        return model.source or ""
-    label = SOURCE_DOCUMENTS.get(table) or gettext(table)
-    return f"{label} #{record}"
+    return source_text(model.source)
 
 
 class StockMoveView(GuardedModelView):
@@ -59,6 +59,12 @@ class StockMoveView(GuardedModelView):
     form_ajax_refs = {"product": {}}  # type-ahead
     form_args = {"kind": {"choices": KINDS[:2]}}
     never = frozenset({"edit", "delete"})
+
+    def _display(self, name: str, value: Any, names: dict) -> str:
+        """History and the audit trail name the source document as the grid does."""
+        if name == "source" and value:
+            return source_text(value)
+        return super()._display(name, value, names)
 
 
 class StockBalanceView(GuardedModelView):

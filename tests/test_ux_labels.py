@@ -100,3 +100,17 @@ def test_export_log_names_the_chosen_filter_value(as_user, world):
 def test_the_pickup_location_says_what_an_empty_choice_means(as_user, world):
     page = visible(as_user("sales1").get("/admin/sales_order/new/"))
     assert "----" not in page and "默认：客户所属门店，否则总部仓库" in page
+
+
+def test_english_pages_name_stored_keys_in_english(as_user, world):
+    order = at_state(world, "shipped")
+    owner = as_user("owner")
+    owner.post("/locale", {"locale": "en", "next": "/admin/"})
+    trail = visible(owner.get("/admin/audit_log/"))
+    raw = re.search(r"\b(create|update|sales_order|sales_order_line|stock_move)\b", trail)
+    assert not raw, trail[raw.start() - 300 : raw.end() + 100]
+    assert "Sales order" in trail and "Changed" in trail
+    ledger = visible(owner.get("/admin/stock_move/"))
+    assert f"Sales order #{order.id}" in ledger
+    details = visible(owner.get(f"/admin/sales_order/details/?id={order.id}"))
+    assert not re.search(r"\b(create|update)\b", details)
