@@ -12,28 +12,42 @@ from admin_views.history import HistoryMixin, actor_label, who
 from admin_views.i18n_extra import key_text
 
 
-def grid_of(view: Any, model_key: str) -> HistoryMixin | None:
-    """The first grid that shows `model_key` records: it knows their labels and choices."""
+class InlineLabels:
+    """The labels of records edited inline in another grid (order lines in the order form)."""
+
+    def __init__(self, parent: Any, form_args: dict) -> None:
+        self.parent, self.form_args = parent, form_args
+
+    def get_column_name(self, field: str) -> Any:
+        label = self.form_args.get(field, {}).get("label")
+        return self.parent.get_column_name(field) if label is None else label
+
+    def _display(self, field: str, value: Any, names: dict) -> str:
+        return self.parent._display(field, value, names)
+
+
+def grid_of(view: Any, model_key: str) -> Any:
+    """Who knows `model_key` records' labels and choices: the first grid that shows them, else
+    the grid that edits them inline, else this one (yes/no, local times)."""
     for other in view.admin._views:
         if isinstance(other, HistoryMixin) and getattr(other, "model_key", None) == model_key:
             return other
-    return None
+    for other in view.admin._views:
+        for inline in getattr(other, "inline_models", None) or ():
+            model, options = inline if isinstance(inline, tuple) else (inline, {})
+            if model.model_key() == model_key:
+                return InlineLabels(other, options.get("form_args", {}))
+    return view
 
 
 def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
     """Render old -> new per field, escaped, with the record grid's labels and value names."""
     grid = grid_of(view, model.model)
-
-    def shown(field: str, value: Any) -> str:
-        if grid is None:
-            return "" if value is None else str(value)
-        return grid._display(field, value, {})
-
     items = [
         Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(
-            str(grid.get_column_name(field)) if grid else field,
-            shown(field, old),
-            shown(field, new),
+            str(grid.get_column_name(field)),
+            grid._display(field, old, {}),
+            grid._display(field, new, {}),
         )
         for field, (old, new) in model.change_dict.items()
     ]

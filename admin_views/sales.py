@@ -72,6 +72,7 @@ LABELS = {
     "pickup_location": _l("Pickup at"),
     "ship_from": _l("Ships from"),
     "created_at": _l("Created"),
+    "order": _l("Order no."),  # an order line's order, in the audit trail
 }
 
 
