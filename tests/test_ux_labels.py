@@ -121,3 +121,10 @@ def test_audit_trail_labels_order_lines_edited_inline(as_user, world):
     trail = visible(as_user("owner").get("/admin/audit_log/?search="))
     assert not re.search(r"\b(is_gift|unit_price|False|True)\b", trail)
     assert "赠品 :  → 否" in trail and "单价 :  → 198.00" in trail, trail[-3000:]
+
+
+def test_the_report_labels_its_dates_as_dates(as_user, world):
+    at_state(world, "paid")
+    page = visible(as_user("owner").get("/admin/performance/"))
+    assert "原拥有者" not in page and "新拥有者" not in page  # "From"/"To" of ownership history
+    assert "起始日期" in page and "截止日期" in page
