@@ -72,7 +72,9 @@ LABELS = {
     "pickup_location": _l("Pickup at"),
     "ship_from": _l("Ships from"),
     "created_at": _l("Created"),
-    "order": _l("Order no."),  # an order line's order, in the audit trail
+    # an order line's fields that its inline form does not show, named in the audit trail
+    "order": _l("Order no."),
+    "list_price": _l("List price"),
 }
 
 
