@@ -128,3 +128,26 @@ def test_the_report_labels_its_dates_as_dates(as_user, world):
     page = visible(as_user("owner").get("/admin/performance/"))
     assert "原拥有者" not in page and "新拥有者" not in page  # "From"/"To" of ownership history
     assert "起始日期" in page and "截止日期" in page
+
+
+def test_job_messages_are_written_in_each_recipients_language(world):
+    """The reclaim job runs in the neutral language; each owner reads their inbox in theirs."""
+    from datetime import datetime, timedelta
+
+    from models import Notification, Staff
+    from tasks import JOBS
+    from tests.conftest import system
+    from tests.test_reclaim import start_clocks
+
+    t0 = datetime(2026, 10, 1, 2, 0)
+    with system():
+        Staff.update(locale="en").where(Staff.id == world.sales2.id).execute()
+    start_clocks(world.c_sales1, world.c_sales2, at=t0)
+    JOBS["reclaim_customers"].run(t0 + timedelta(days=26))  # warned
+    JOBS["reclaim_customers"].run(t0 + timedelta(days=31))  # returned to the pool
+    with system():
+        inbox = {(n.recipient_id, n.title) for n in Notification.select().order_by(Notification.id)}
+    zh = {title for who, title in inbox if who == world.sales1.id}  # no language: the company's
+    en = {title for who, title in inbox if who == world.sales2.id}
+    assert len(zh) == 2 and all(re.search(r"[\u4e00-\u9fff]", t) for t in zh), zh
+    assert len(en) == 2 and all(t.isascii() for t in en), en
