@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import rules
+from admin_views.i18n_extra import key_text
 from models import db
 from rules import i18n
 
@@ -68,6 +69,7 @@ def init_web(app: Flask, settings: Any) -> None:
         return render_template("errors/403.html"), 403
 
     app.add_template_filter(localtime)
+    app.add_template_global(key_text)
 
     @app.context_processor
     def layout_globals() -> dict[str, Any]:

@@ -4,19 +4,50 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from admin_views.base import GuardedModelView
-from admin_views.history import who
+from admin_views.history import HistoryMixin, actor_label, who
+from admin_views.i18n_extra import key_text
+
+
+class InlineLabels:
+    """The labels of records edited inline in another grid (order lines in the order form)."""
+
+    def __init__(self, parent: Any, form_args: dict) -> None:
+        self.parent, self.form_args = parent, form_args
+
+    def get_column_name(self, field: str) -> Any:
+        label = self.form_args.get(field, {}).get("label")
+        return self.parent.get_column_name(field) if label is None else label
+
+    def _display(self, field: str, value: Any, names: dict) -> str:
+        return self.parent._display(field, value, names)
+
+
+def grid_of(view: Any, model_key: str) -> Any:
+    """Who knows `model_key` records' labels and choices: the first grid that shows them, else
+    the grid that edits them inline, else this one (yes/no, local times)."""
+    for other in view.admin._views:
+        if isinstance(other, HistoryMixin) and getattr(other, "model_key", None) == model_key:
+            return other
+    for other in view.admin._views:
+        for inline in getattr(other, "inline_models", None) or ():
+            model, options = inline if isinstance(inline, tuple) else (inline, {})
+            if model.model_key() == model_key:
+                return InlineLabels(other, options.get("form_args", {}))
+    return view
 
 
 def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
-    """Render old -> new per field, escaped."""
+    """Render old -> new per field, escaped, with the record grid's labels and value names."""
+    grid = grid_of(view, model.model)
     items = [
         Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(
-            escape(field), escape("" if old is None else old), escape("" if new is None else new)
+            str(grid.get_column_name(field)),
+            grid._display(field, old, {}),
+            grid._display(field, new, {}),
         )
         for field, (old, new) in model.change_dict.items()
     ]
@@ -31,12 +62,13 @@ class AuditLogView(GuardedModelView):
     column_default_sort = ("at", True)
     column_formatters = {
         "changes": changes_formatter,
+        "actor_name": lambda v, c, m, n: actor_label(m),
         "on_behalf_of": lambda v, c, m, n: who(m) if m.on_behalf_of else "",
-        "action": lambda v, c, m, n: gettext(m.action),
-        "model": lambda v, c, m, n: gettext(m.model),
+        "action": lambda v, c, m, n: key_text(m.action),
+        "model": lambda v, c, m, n: key_text(m.model),
     }
     column_labels = {
-        "at": _l("When (UTC)"),
+        "at": _l("When"),  # shown in the configured zone
         "actor_name": _l("Who"),
         "on_behalf_of": _l("On behalf of"),
         "action": _l("Action"),

@@ -149,9 +149,11 @@ class GuardedModelView(
         return current_user.is_authenticated and self.allowed("view")
 
     # -- writes: rules errors become field messages --------------------------------------------
-    def get_column_name(self, field: str) -> str:
+    def get_column_name(self, field: str) -> Any:
+        # Lazy: the column names are cached when the app starts, outside any request and
+        # language; str() there froze them in English ("Updated" on every details page).
         if field in COMMON_LABELS and field not in (self.column_labels or {}):
-            return str(COMMON_LABELS[field])
+            return COMMON_LABELS[field]
         return super().get_column_name(field)
 
     def search_placeholder(self) -> str | None:

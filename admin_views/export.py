@@ -8,6 +8,7 @@ which grid, which search and filters, which format, how many rows.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -16,6 +17,9 @@ from typing import Any
 
 import tablib
 from flask import Response, g, stream_with_context
+from flask_admin.model import typefmt
+from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from models.export_log import ExportLog
@@ -23,6 +27,30 @@ from models.export_log import ExportLog
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 XLSX_MAX_ROWS = 1_048_575
+BLOCK_END = re.compile(r"<br\s*/?>|</(?:div|p|li|tr)>", re.I)
+TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(value: Any) -> Any:
+    """A grid cell's HTML (badges, icons, one <div> per change) as the text a person reads."""
+    if not isinstance(value, Markup):
+        return value
+    text = html.unescape(TAG.sub("", BLOCK_END.sub("\n", str(value))))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _local_time(view: Any, value: datetime, name: str = "") -> str:
+    from admin_views import localtime
+
+    return localtime(value)
+
+
+# Exports read as the grid does: local times, yes/no in the person's language.
+EXPORT_TYPE_FORMATTERS = {
+    **typefmt.EXPORT_FORMATTERS,
+    bool: lambda view, value, name="": _("Yes") if value else _("No"),
+    datetime: _local_time,
+}
 
 
 def safe_cell(value: Any) -> str:
@@ -61,12 +89,19 @@ def record_export(grid: str, model: str, fmt: str, rows: int, search: str = "", 
 class ExportMixin:
     """Replaces Flask-Admin's in-memory, unescaped export."""
 
+    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        """The grid's value as plain text: no HTML reaches a spreadsheet."""
+        return plain_text(super().get_export_value(model, name))  # type: ignore[misc]
+
     def export_filters(self) -> list[str]:
         """The active filters as a person reads them: "Level equals vip"."""
         described = []
         for index, _name, value in self._get_list_extra_args().filters or ():
             flt = self._filters[index]
-            described.append(f"{flt.name} {flt.operation()} {value}".strip())
+            shown = dict(flt.get_options(self) or ()).get(value, value)  # "已收款", not "paid"
+            described.append(f"{flt.name} {flt.operation()} {shown}".strip())
         return described
 
     def log_export(self, fmt: str, rows: int) -> None:

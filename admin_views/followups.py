@@ -11,6 +11,7 @@ from markupsafe import Markup
 from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
+from admin_views.i18n_extra import key_text
 from models import FollowUpTask
 from rules import local_today
 from rules.customers import customers_served_by
@@ -101,7 +102,10 @@ class TaskView(GuardedModelView):
     column_list = ("priority_now", "customer", "reason", "due_on", "assignee")
     column_joins = ("customer", "assignee")
     column_labels = {**LABELS, "priority_now": _l("Priority")}
-    column_formatters = {"customer": _task_customer, "reason": lambda v, c, m, n: _(m.reason)}
+    column_formatters = {
+        "customer": _task_customer,
+        "reason": lambda v, c, m, n: key_text(m.reason),
+    }
     column_filters = ("reason", "due_on")
     can_view_details = False
     # The daily job creates tasks; logging a follow-up closes them.

@@ -9,18 +9,25 @@ from typing import Any
 from flask_babel import gettext as _
 
 from admin_views import localtime
+from admin_views.i18n_extra import key_text
 from models.audit import AuditLog
 from models.base import fk_columns
 
 AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version", "warned_clock"}
+WORKFLOW_STATE = "status"  # the approval workflow's field (rules/approval.py)
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+
+
+def actor_label(entry: AuditLog) -> str:
+    """Who made a change, as stored; the system named in the person's language."""
+    return _("System") if entry.actor_name == "system" else entry.actor_name
 
 
 def who(entry: AuditLog) -> str:
     """Who made a change; a system effect also names whom and which step it served."""
     from admin_views import state_label
 
-    name = _("System") if entry.actor_name == "system" else entry.actor_name
+    name = actor_label(entry)
     if not entry.on_behalf_of:
         return name
     table, state, record = entry.via_parts
@@ -28,7 +35,7 @@ def who(entry: AuditLog) -> str:
         "%(actor)s, for %(person)s (%(table)s %(record)s: %(step)s)",
         actor=name,
         person=entry.on_behalf_of,
-        table=_(table),
+        table=key_text(table),
         record=record,
         step=state_label(state),
     )
@@ -46,6 +53,10 @@ class HistoryMixin:
             return names[name].get(value, f"#{value}")
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
+        if name == WORKFLOW_STATE:
+            from admin_views import state_label
+
+            return state_label(value)
         if isinstance(value, str) and ISO_TIME.match(value):
             return localtime(datetime.fromisoformat(value.replace(" ", "T")))
         choices = dict((self.column_choices or {}).get(name, ()))

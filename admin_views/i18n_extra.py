@@ -5,6 +5,8 @@ Only N_()-marked constants live here; `make messages` puts them in the catalog.
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from rules.i18n import N_
 
 # AuditLog.action values: home.html and grid/details.html show `_(action)`,
@@ -41,3 +43,40 @@ SALES_TABLES = (N_("sales_order"), N_("sales_order_line"), N_("stock_move"))
 
 # Adverse-reaction cases (C1), named in the audit trail as `_(model)`.
 CASE_TABLES = (N_("adverse_case"),)
+
+# The same keys in English: the English UI has no catalog, so gettext() hands back the bare key
+# ("next_date", "sales_order"). Add a key here when you add one above.
+ENGLISH = {
+    "create": "Created",
+    "update": "Changed",
+    "delete": "Deleted",
+    "customer": "Customer",
+    "staff": "Staff",
+    "product": "Product",
+    "location": "Location",
+    "audit_log": "Audit trail",
+    "follow_up": "Follow-up",
+    "follow_up_task": "Follow-up task",
+    "notification": "Message",
+    "ownership_change": "Change of owner",
+    "created": "Entered",
+    "claim": "Claimed",
+    "assign": "Assigned",
+    "transfer": "Transferred",
+    "reclaim": "Returned to the pool",
+    "release": "Released",
+    "next_date": "Next follow-up date reached",
+    "ending_soon": "Product running out",
+    "interval": "Not followed up for long",
+    "incomplete": "Details incomplete",
+    "sales_order": "Sales order",
+    "sales_order_line": "Order line",
+    "stock_move": "Stock movement",
+    "adverse_case": "Adverse-reaction case",
+}
+
+
+def key_text(key: str) -> str:
+    """A stored key (action, table, reason) as the person reads it, in either language."""
+    text = gettext(key)
+    return ENGLISH.get(key, key) if text == key else text

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_admin.contrib.peewee.filters import FilterEqual
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from admin_views.base import GuardedModelView
+from admin_views.i18n_extra import key_text
 from models.jobs import JobRun
 
 JOB_LABELS = {
@@ -35,7 +35,7 @@ COUNT_LABELS = {
 
 
 def _label(labels: dict[str, Any], key: str) -> str:
-    return str(labels[key]) if key in labels else gettext(key)
+    return str(labels[key]) if key in labels else key_text(key)  # task reasons
 
 
 def counts_text(view: Any, context: Any, model: Any, name: str) -> str:

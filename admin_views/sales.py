@@ -51,6 +51,7 @@ LABELS = {
     "discount": _l("Discount"),
     "effective_discount": _l("Below list price"),
     "discount_flagged": _l("Discount over limit"),
+    "discount_approved_by": _l("Discount approved by"),
     "credit_owner": _l("Owner (credit)"),
     "credit_salesperson": _l("Store salesperson"),
     "created_by": _l("Entered by"),
@@ -71,6 +72,9 @@ LABELS = {
     "pickup_location": _l("Pickup at"),
     "ship_from": _l("Ships from"),
     "created_at": _l("Created"),
+    # an order line's fields that its inline form does not show, named in the audit trail
+    "order": _l("Order no."),
+    "list_price": _l("List price"),
 }
 
 
@@ -173,6 +177,12 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             {
                 "form_columns": ["id", "product", "quantity", "unit_price", "is_gift"],
                 "form_label": _l("Lines"),
+                "form_args": {
+                    "product": {"label": _l("Product")},
+                    "quantity": {"label": _l("Quantity")},
+                    "unit_price": {"label": _l("Unit price")},
+                    "is_gift": {"label": _l("Gift")},
+                },
                 "form_ajax_refs": {"product": {}},
             },
         )
@@ -198,6 +208,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     def _limit_places(self, form: Any) -> Any:
         # B4: a few places, so a plain choice; empty = the customer's store, else HQ
         form.pickup_location.query = Location.select().where(Location.active).order_by(Location.id)
+        form.pickup_location.blank_text = _("Default: the customer's store, else head office")
         return form
 
     def create_form(self, obj: Any = None) -> Any:

@@ -25,6 +25,9 @@ def _roles_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
     )
 
 
+LANGUAGES = [("zh_CN", "简体中文"), ("en", "English")]
+
+
 class StaffView(GuardedModelView):
     column_list = (
         "username",
@@ -68,7 +71,8 @@ class StaffView(GuardedModelView):
         "new_password",
     )
     form_overrides = {"roles": SpaceSeparatedField, "locale": SelectField}
-    form_args = {"locale": {"choices": [("", "—"), ("zh_CN", "简体中文"), ("en", "English")]}}
+    column_choices = {"locale": LANGUAGES}  # grid, details and history name the language
+    form_args = {"locale": {"choices": [("", "—"), *LANGUAGES]}}
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"), validators=[Optional(), Length(min=8, max=128)]

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
+from admin_views.i18n_extra import key_text
 
 KINDS = [
     ("inbound", _l("Inbound")),
@@ -21,6 +22,18 @@ KINDS = [
     ("adjustment", _l("Stocktake adjustment")),
 ]
 
+# StockMove.source is "<table>:<id>" (e.g. "sales_order:12"): shown as the document's name.
+
+
+def source_text(source: str) -> str:
+    """ "sales_order:12" as a person reads it: "Sales order #12"."""
+    table, _sep, record = (source or "").partition(":")
+    return f"{key_text(table)} #{record}" if record else source or ""
+
+
+def source_document(view: Any, context: Any, model: Any, name: str) -> str:
+    return source_text(model.source)
+
 
 class StockMoveView(GuardedModelView):
     column_list = ("at", "kind", "product", "location", "quantity", "source", "note")
@@ -32,8 +45,10 @@ class StockMoveView(GuardedModelView):
         "location": _l("Location"),
         "quantity": _l("Quantity"),
         "source": _l("Source"),
+        "source_line": _l("Order line"),
         "note": _l("Note"),
     }
+    column_formatters = {"source": source_document}
     column_choices = {"kind": KINDS}
     column_filters = ("kind", "at")
     column_search_prefix = ("source",)
@@ -44,6 +59,12 @@ class StockMoveView(GuardedModelView):
     form_ajax_refs = {"product": {}}  # type-ahead
     form_args = {"kind": {"choices": KINDS[:2]}}
     never = frozenset({"edit", "delete"})
+
+    def _display(self, name: str, value: Any, names: dict) -> str:
+        """History and the audit trail name the source document as the grid does."""
+        if name == "source" and value:
+            return source_text(value)
+        return super()._display(name, value, names)
 
 
 class StockBalanceView(GuardedModelView):

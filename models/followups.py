@@ -38,7 +38,7 @@ class FollowUp(BaseModel):
         indexes = ((("customer", "at"), False), (("staff", "at"), False), (("at",), False))
 
     def __str__(self) -> str:
-        return f"{self.customer_id} @ {self.at:%Y-%m-%d}"
+        return f"#{self.id} {self.at:%Y-%m-%d}"  # not the customer's id, which read as its own
 
     def after_write(self, action: str) -> None:
         """Logging a follow-up restarts the reclaim clock and closes open tasks (A4, C2);

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from models.audit import utcnow
 from models.db import db
-from rules import Actor, current_actor, register
+from rules import Actor, current_actor, register, settings
 from rules.bulk import audit_created
 from rules.i18n import gettext as _
+from rules.i18n import speaking
 from rules.scope import scope
 
 
@@ -27,6 +29,20 @@ def check_read_only_fields(record: Any, action: str, old: dict | None, actor: Ac
         if old[name] != getattr(record, f"{name}_id" if name == "recipient" else name):
             return {name: [_("A message cannot be edited.")]}
     return None
+
+
+def compose(recipients: list[int], message: Callable[[int], dict[str, Any]]) -> list[dict]:
+    """One message per recipient, written in that person's language (else the company's):
+    a job runs in the neutral language, but each person reads their inbox in their own."""
+    from models.staff import Staff
+
+    default = settings().app.default_locale
+    chosen = dict(Staff.select(Staff.id, Staff.locale).where(Staff.id.in_(recipients)).tuples())
+    composed = []
+    for recipient in recipients:
+        with speaking(chosen.get(recipient) or default):
+            composed.append(message(recipient))
+    return composed
 
 
 def send(messages: list[dict[str, Any]]) -> int:

@@ -18,7 +18,7 @@ from models.followups import FollowUpTask as Task
 from rules import current_actor, settings
 from rules.bulk import audited_update
 from rules.i18n import gettext as _
-from rules.notifications import send
+from rules.notifications import compose, send
 from rules.ownership import due_for_reclaim
 
 
@@ -42,21 +42,22 @@ def warn_owners(now: datetime) -> int:
     )
     with db.atomic():
         counts = _per_owner(soon)
+        per_owner = dict(counts)
         send(
-            [
-                {
+            compose(
+                list(per_owner),
+                lambda owner: {
                     "recipient": owner,
                     "key": f"reclaim-warn:{owner}:{now:%Y%m%d%H%M}",
                     "title": _(
                         "%(count)d of your customers return to the pool within %(days)d days",
-                        count=count,
+                        count=per_owner[owner],
                         days=days,
                     ),
                     "body": _("Log a follow-up to keep them: each follow-up restarts the clock."),
                     "link": "/admin/customer/?sort=days_left",
-                }
-                for owner, count in counts
-            ]
+                },
+            )
         )
         audited_update(
             Customer, soon, {Customer.warned_clock: Customer.clock_start}, current_actor()
@@ -110,16 +111,19 @@ def reclaim_stale_customers(now: datetime) -> int:
             },
             actor,
         )
+        per_owner = dict(counts)
         send(
-            [
-                {
+            compose(
+                list(per_owner),
+                lambda owner: {
                     "recipient": owner,
                     "key": f"reclaim:{owner}:{now:%Y%m%d%H%M}",
-                    "title": _("%(count)d of your customers went back to the pool", count=count),
+                    "title": _(
+                        "%(count)d of your customers went back to the pool", count=per_owner[owner]
+                    ),
                     "body": _("They had no follow-up within the service time limit."),
                     "link": "/admin/pool/",
-                }
-                for owner, count in counts
-            ]
+                },
+            )
         )
     return moved

@@ -177,9 +177,9 @@ def test_customer_added_refused_followed_up_reclaimed_and_claimed(live_server, p
         shown.append(tuple(cells[1:]))  # what, from, to, by
     assert sorted(shown) == sorted(
         [
-            ("created", "Public pool", "Sales1", "sales1"),
-            ("reclaim", "Sales1", "Public pool", "system"),
-            ("claim", "Public pool", "Sales2", "sales2"),
+            ("Entered", "Public pool", "Sales1", "sales1"),  # reasons and the system spelled out
+            ("Returned to the pool", "Sales1", "Public pool", "System"),
+            ("Claimed", "Public pool", "Sales2", "sales2"),
         ]
     ), shown
     with system():  # the order things happened in: created -> reclaim -> claim
