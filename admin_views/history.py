@@ -30,7 +30,7 @@ def who(entry: AuditLog) -> str:
         person=entry.on_behalf_of,
         table=_(table),
         record=record,
-        step=state_label(state),
+        step=state_label(state, table),
     )
 
 

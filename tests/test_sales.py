@@ -191,10 +191,13 @@ def test_reject_needs_a_reason_and_returns_to_draft(world):
 
 
 def test_cancel_after_payment_gives_the_points_back(world):
+    """Issue 8: cancelling after payment is finance's (the salesperson no longer may)."""
     stock(world)
     order = at_state(world, "paid")
     assert points.balance(world.c_sales1.id) == 396
-    order = step(world.sales1, order, cancel, "客户退单")
+    with pytest.raises(rules.RuleViolation, match="finance"):
+        step(world.sales1, order, cancel, "客户退单")
+    order = step(world.finance, order, cancel, "客户退单")
     assert order.status == "cancelled" and points.balance(world.c_sales1.id) == 0
 
 
