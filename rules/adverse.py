@@ -7,7 +7,6 @@ an edit, save() from an import, job or command) opens it; nobody creates a case 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Any
 
 from models.audit import utcnow
@@ -100,7 +99,7 @@ def _notify_supervisors(case: Any, followup: Any, reporter: Actor) -> None:
     who = author.display_name if author else reporter.username
     messages = []
     for person in Staff.with_role(SUPERVISOR):
-        with _locale(person.locale or settings().app.default_locale):
+        with i18n.speaking(person.locale or settings().app.default_locale):
             messages.append(
                 {
                     "recipient": person.id,
@@ -111,15 +110,6 @@ def _notify_supervisors(case: Any, followup: Any, reporter: Actor) -> None:
                 }
             )
     send(messages)
-
-
-@contextmanager
-def _locale(name: str) -> Any:
-    token = i18n.locale.set(name)
-    try:
-        yield
-    finally:
-        i18n.locale.reset(token)
 
 
 def close_case(case: Any, note: str) -> None:

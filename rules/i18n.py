@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +25,16 @@ def gettext(message: str, **params: object) -> str:
     """Translate `message` into the current locale and fill in %(name)s params."""
     text = _catalog(locale.get()).gettext(message)
     return text % params if params else text
+
+
+@contextmanager
+def speaking(name: str) -> Iterator[None]:
+    """Translate in `name` inside the block (a message written for someone else)."""
+    token = locale.set(name)
+    try:
+        yield
+    finally:
+        locale.reset(token)
 
 
 def N_(message: str) -> str:

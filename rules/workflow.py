@@ -214,6 +214,7 @@ def take(record: Any, action: str, note: str = "") -> str:
     their behalf, save the new state and log the transition, in one transaction."""
     from models.db import db
     from models.workflow import Transition
+    from rules.workflow_notify import notify_next
 
     actor = current_actor()
     table = record.model_key()
@@ -242,4 +243,5 @@ def take(record: Any, action: str, note: str = "") -> str:
             at=utcnow(),
             note=note or "",
         )
+        notify_next(table, t.to, actor, t.action, 1, record)
     return t.to

@@ -68,6 +68,7 @@ def bulk_take(model: Any, where: Any, action: str, note: str = "", to: str | Non
     from models.db import db
     from models.workflow import Transition
     from rules.bulk import audited_update
+    from rules.workflow_notify import notify_next
 
     actor = current_actor()
     key = model.model_key()
@@ -102,4 +103,6 @@ def bulk_take(model: Any, where: Any, action: str, note: str = "", to: str | Non
             Value(now), Value(note or ""),
         ).where(eligible)  # fmt: skip
         Transition.insert_from(log, [getattr(Transition, c) for c in columns]).execute()
-        return audited_update(model, eligible, {status: t.to}, actor)
+        moved = audited_update(model, eligible, {status: t.to}, actor)
+        notify_next(key, t.to, actor, t.action, moved)  # one message per person per batch
+        return moved

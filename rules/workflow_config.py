@@ -86,46 +86,62 @@ class Workflow(_Strict):
         return path
 
 
+#: What the old sales chain did on entering each of its states (labels, marks, effects), so
+#: the printed rewrite of an old `[rules.sales_order] approval` list means the same.
+OLD_SALES = {
+    "submitted": ("Submitted", "已提交", [], ["freeze_submission"]),
+    "verified": ("Verified", "已审核", [], []),
+    "paid": ("Paid", "已收款", ["money_received"], ["record_payment", "earn_points"]),
+    "shipped": ("Shipped", "已出库", ["money_received", "goods_out"], ["post_sale_outbound"]),
+}
+UNDO_PAYMENT = ["reverse_points", "undo_payment"]
+
+
+def _toml(values: list[str]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
 def rewrite_approval(table: str, approval: list[Any], self_approval: bool) -> str:
     """The `[workflows.<table>]` block equivalent to an old `[rules.<table>] approval` list
     (the old chain: draft, each step in order, reject to draft by the next step's role, cancel
-    by the creator or the owner before the last step)."""
+    by the creator or the owner before the last step, and for sales what each state did)."""
+    known = OLD_SALES if table == "sales_order" else {}
     names = ["draft", *(s.state for s in approval)]
-    flag = "true" if self_approval else "false"
-
-    def roles(step: Any) -> str:
-        return ", ".join(f'"{r}"' for r in step.by)
-
     lines = [f"[workflows.{table}]", "states = ["]
-    lines.append(
-        '  { name = "draft", label = { en = "Draft", zh_CN = "草稿" }, '
-        'marks = ["initial", "editable"] },'
-    )
+    lines.append('  { name = "draft", label = { en = "Draft", zh_CN = "草稿" }, '
+                 'marks = ["initial", "editable"] },')  # fmt: skip
     for i, step in enumerate(approval):
-        marks = ', marks = ["final"]' if i == len(approval) - 1 else ""
-        lines.append(f'  {{ name = "{step.state}", label = {{ en = "…", zh_CN = "…" }}{marks} }},')
-    lines.append(
-        '  { name = "cancelled", label = { en = "Cancelled", zh_CN = "已取消" }, '
-        'marks = ["final", "void"] },'
-    )
+        en, zh, marks, _e = known.get(step.state, ("…", "…", [], []))
+        marks = [*marks, "final"] if i == len(approval) - 1 else marks
+        lines.append(
+            f'  {{ name = "{step.state}", label = {{ en = "{en}", zh_CN = "{zh}" }}, '
+            f"marks = {_toml(marks)} }},"
+        )
+    lines.append('  { name = "cancelled", label = { en = "Cancelled", zh_CN = "已取消" }, '
+                 'marks = ["final", "void"] },')  # fmt: skip
     lines += ["]", "transitions = ["]
     for i, step in enumerate(approval):
         action = "submit" if i == 0 else f"to_{step.state}"
-        own = "true" if i == 0 else flag
+        own = "true" if i == 0 or self_approval else "false"
         lines.append(
             f'  {{ from = "{names[i]}", action = "{action}", to = "{step.state}", '
-            f"roles = [{roles(step)}], self_approval = {own} }},"
+            f"roles = {_toml(step.by)}, self_approval = {own}, "
+            f"effects = {_toml(known.get(step.state, ('', '', [], []))[3])} }},"
         )
+    paid = {n for n in names if "money_received" in known.get(n, ("", "", [], []))[2]}
     for i in range(len(approval) - 1):
+        undo = UNDO_PAYMENT if names[i + 1] in paid else []
         lines.append(
             f'  {{ from = "{names[i + 1]}", action = "reject", to = "draft", '
-            f"roles = [{roles(approval[i + 1])}], self_approval = true, reason_required = true }},"
+            f"roles = {_toml(approval[i + 1].by)}, self_approval = true, "
+            f"reason_required = true, effects = {_toml(undo)} }},"
         )
-    sources = ", ".join(f'"{n}"' for n in names[:-1])
-    lines.append(
-        f"  {{ from = [{sources}], "
-        'action = "cancel", to = "cancelled", roles = ["creator", "owner"], '
-        "self_approval = true, reason_required = true },"
-    )
+    for group, undo in ((set(names[:-1]) - paid, []), (set(names[:-1]) & paid, UNDO_PAYMENT)):
+        if group:
+            lines.append(
+                f'  {{ from = {_toml([n for n in names if n in group])}, action = "cancel", '
+                'to = "cancelled", roles = ["creator", "owner"], self_approval = true, '
+                f"reason_required = true, effects = {_toml(undo)} }},"
+            )
     lines.append("]")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ start-up naming the key, or now behaves correctly; going back undoes going forwa
 from __future__ import annotations
 
 import copy
+import tomllib
 
 import pytest
 
@@ -154,22 +155,42 @@ def test_start_up_refuses_naming_the_key(app, monkeypatch, change, message):
     assert message in refusals(monkeypatch, change)
 
 
+OLD_CHAIN = [
+    {"state": "submitted", "by": ["salesperson", "store_staff"]},
+    {"state": "verified", "by": "sales_supervisor"},
+    {"state": "paid", "by": "finance"},
+    {"state": "shipped", "by": ["warehouse", "store_staff"]},
+]
+
+
 def test_an_old_approval_list_is_refused_with_its_rewrite(app, monkeypatch):
+    """An owner's old file never silently changes meaning: it is refused, and the printed
+    [workflows] block, pasted in its place, starts."""
+
     def old_style(raw):
-        raw["rules"]["sales_order"]["approval"] = [
-            {"state": "submitted", "by": ["salesperson", "store_staff"]},
-            {"state": "verified", "by": "sales_supervisor"},
-            {"state": "paid", "by": "finance"},
-            {"state": "shipped", "by": ["warehouse", "store_staff"]},
-        ]
-        raw["rules"]["sales_order"]["allow_self_approval"] = False
+        raw["workflows"].pop("sales_order")
+        raw["rules"]["sales_order"].update(approval=OLD_CHAIN, allow_self_approval=False)
 
     found = refusals(monkeypatch, old_style)
     assert found.startswith("rules.sales_order.approval: approval chains are now declared")
-    assert "[workflows.sales_order]" in found
-    assert ('{ from = "verified", action = "to_paid", to = "paid", roles = ["finance"], '
-            "self_approval = false }") in found  # fmt: skip
-    assert '{ from = "paid", action = "reject", to = "draft", roles = ["warehouse"' in found
+    block = found[found.index("[workflows.sales_order]") :]
+    block = block[: block.index("\n]", block.index("transitions = [")) + 2]
+    assert '{ from = "paid", action = "reject", to = "draft", roles = ["warehouse"' in block
+    pasted = copy.deepcopy(REAL)
+    pasted["workflows"] = tomllib.loads(block)["workflows"]
+    monkeypatch.setattr(rules.config, "read_toml", lambda path: pasted)
+    try:
+        settings = load()
+    finally:
+        monkeypatch.undo()
+        load()
+    chain = [(t.action, t.to, t.effects) for t in settings.workflows["sales_order"].chain()]
+    assert chain == [
+        ("submit", "submitted", ["freeze_submission"]),
+        ("to_verified", "verified", []),
+        ("to_paid", "paid", ["record_payment", "earn_points"]),
+        ("to_shipped", "shipped", ["post_sale_outbound"]),
+    ]
 
 
 def test_check_config_names_the_key(runner, tmp_path):
@@ -309,3 +330,12 @@ def test_the_sales_verbs_are_the_engines(world):
     assert order.status == "submitted"
     order = step(world.sales1, order, cancel, "不要了")  # creator, before payment
     assert order.status == "cancelled"
+
+
+def test_the_supervisor_hears_of_a_submitted_order(world):
+    from models import Notification
+
+    order = step(world.sales1, new_order(world))
+    with system():
+        [message] = Notification.select().where(Notification.recipient == world.supervisor.id)
+    assert order.number in message.title and message.link.endswith(f"?id={order.id}")

@@ -131,3 +131,24 @@ def test_the_test_process_is_never_found_in_production(app):
         assert "ticket" not in load().workflows
     finally:
         load(overrides=ticket_process.CONFIG, processes=PROCESS)
+
+
+def inbox(person) -> list:
+    from models import Notification
+
+    with system():
+        return list(Notification.select().where(Notification.recipient == person.id))
+
+
+def test_who_acts_next_is_notified_once_per_batch(people):
+    rows = [new_ticket(people["warehouse"]) for _ in range(3)]
+    with db.connection_context(), rules.acting_as(actor_of(people["warehouse"])):
+        assert bulk_take(Ticket, Ticket.id.in_([r.id for r in rows]), "check") == 3
+    [message] = inbox(people["finance"])  # "resolve" is finance's: one message for the batch
+    assert "3" in message.title and message.link == "/admin/ticket/"
+    assert inbox(people["owner"]) == [] and inbox(people["warehouse"]) == []
+    act(people["finance"], rows[0], "resolve")
+    [message] = inbox(people["owner"])  # "close" is the owner's
+    assert message.link == f"/admin/ticket/details/?id={rows[0].id}"
+    act(people["owner"], rows[0], "close")  # a final state: nobody is next
+    assert len(inbox(people["owner"])) + len(inbox(people["finance"])) == 2

@@ -28,6 +28,9 @@ class Ticket(BaseModel):
     created_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
     credits = IntegerField(default=0)
 
+    def __str__(self) -> str:
+        return self.title
+
 
 MODELS = [Ticket]
 
