@@ -152,3 +152,60 @@ def test_who_acts_next_is_notified_once_per_batch(people):
     assert message.link == f"/admin/ticket/details/?id={rows[0].id}"
     act(people["owner"], rows[0], "close")  # a final state: nobody is next
     assert len(inbox(people["owner"])) + len(inbox(people["finance"])) == 2
+
+
+# The matrix: every state × transition × role × path (verb, save() with the status, bulk).
+PATH_TO = {
+    "open": [],
+    "checked": [("warehouse", "check")],
+    "resolved": [("warehouse", "check"), ("finance", "resolve")],
+}
+MATRIX = [
+    (state, t["action"], who, path)
+    for state in PATH_TO
+    for t in ticket_process.CONFIG["workflows"]["ticket"]["transitions"]
+    if state in ([t["from"]] if isinstance(t["from"], str) else t["from"])
+    for who in ("warehouse", "finance", "owner", "maker")
+    for path in ("verb", "save", "bulk")
+]
+
+
+def expected(state: str, action: str, who: str, path: str) -> bool:
+    """Allowed when the person holds a role of the step (or is its creator, "maker"), and
+    the step allows self-approval or they neither entered the ticket nor took a step of it."""
+    if path == "save":
+        return False
+    wf = ticket_process.CONFIG["workflows"]["ticket"]
+    t = next(x for x in wf["transitions"] if x["action"] == action)
+    if path == "bulk" and (t.get("effects") or t.get("reason_required")):
+        return False
+    roles = {"maker": {"warehouse"}}.get(who, {who})
+    holds = bool(roles & set(t["roles"])) or ("creator" in t["roles"] and who == "maker")
+    took = who == "maker" or who in {p for p, _a in PATH_TO[state]}
+    return holds and (t.get("self_approval", False) or not took)
+
+
+@pytest.mark.parametrize("state,action,who,path", MATRIX)
+def test_the_matrix(app, people, state, action, who, path):
+    with system():
+        people["maker"] = make_staff("maker", "warehouse")
+    ticket = new_ticket(people["maker"])
+    for person, step in PATH_TO[state]:
+        ticket = act(people[person], ticket, step)
+    wf = ticket_process.CONFIG["workflows"]["ticket"]
+    to = next(t["to"] for t in wf["transitions"] if t["action"] == action)
+    with db.connection_context(), rules.acting_as(actor_of(people[who])):
+        row = Ticket.get_by_id(ticket.id)
+        try:
+            if path == "verb":
+                take(row, action, "理由")
+            elif path == "save":
+                row.status = to
+                row.save()
+            else:
+                bulk_take(Ticket, Ticket.id == row.id, action, to=to)
+        except rules.RuleViolation:
+            pass
+    with system():
+        moved = Ticket.get_by_id(ticket.id).status == to
+    assert moved is expected(state, action, who, path)
