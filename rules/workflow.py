@@ -175,7 +175,7 @@ def refusal(record: Any, t: WorkflowTransition | None, action: str, actor: Actor
             '%(record)s: the step "%(step)s" is for %(roles)s.',
             record=str(record),
             step=label(table, t.to, _locale()),
-            roles=", ".join(t.roles),
+            roles=roles_text(t.roles),
         )
     if not t.self_approval and not actor.is_system and _took_a_step(record, actor):
         return _(
@@ -184,6 +184,19 @@ def refusal(record: Any, t: WorkflowTransition | None, action: str, actor: Actor
             record=str(record),
         )
     return None
+
+
+def roles_text(roles: list[str]) -> str:
+    """Roles in a sentence, by their configured labels in the current language."""
+    zh = _locale().startswith("zh")
+    names = []
+    for role in roles:
+        found = settings().roles.get(role)
+        if role == CREATOR or found is None:
+            names.append(_("its creator") if role == CREATOR else role)
+        else:
+            names.append(found.zh_CN if zh else found.en)
+    return "、".join(names) if zh else ", ".join(names)
 
 
 def _locale() -> str:

@@ -14,7 +14,7 @@ from peewee import FieldAlias, Value, fn
 from models.audit import utcnow
 from rules import RuleViolation, current_actor
 from rules.i18n import gettext as _
-from rules.workflow import _locale, flow, holds_role, label
+from rules.workflow import _locale, flow, holds_role, label, roles_text
 
 
 def moved_by(actor_id: int | None, key: str, which: Any) -> Any:
@@ -90,7 +90,7 @@ def bulk_take(model: Any, where: Any, action: str, note: str = "", to: str | Non
             _(
                 'The step "%(step)s" is for %(roles)s.',
                 step=label(key, t.to, _locale()),
-                roles=", ".join(t.roles),
+                roles=roles_text(t.roles),
             )
         )
     now = utcnow()

@@ -195,7 +195,7 @@ def test_cancel_after_payment_gives_the_points_back(world):
     stock(world)
     order = at_state(world, "paid")
     assert points.balance(world.c_sales1.id) == 396
-    with pytest.raises(rules.RuleViolation, match="finance"):
+    with pytest.raises(rules.RuleViolation, match="Finance"):
         step(world.sales1, order, cancel, "客户退单")
     order = step(world.finance, order, cancel, "客户退单")
     assert order.status == "cancelled" and points.balance(world.c_sales1.id) == 0

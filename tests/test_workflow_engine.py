@@ -231,7 +231,7 @@ def test_rejecting_a_paid_order_and_paying_again_earns_once(world):
     stock(world)
     order = at_state(world, "paid")
     assert points.balance(world.c_sales1.id) == 396
-    with pytest.raises(rules.RuleViolation, match="finance"):
+    with pytest.raises(rules.RuleViolation, match="Finance"):
         step(world.warehouse, order, reject, "少一瓶")  # the next step's role no longer may
     order = step(world.finance, order, reject, "金额不符")
     assert order.status == "draft" and order.paid_at is None
@@ -339,3 +339,14 @@ def test_the_supervisor_hears_of_a_submitted_order(world):
     with system():
         [message] = Notification.select().where(Notification.recipient == world.supervisor.id)
     assert order.number in message.title and message.link.endswith(f"?id={order.id}")
+
+
+def test_a_closed_orders_discount_is_not_approved_any_more(world):
+    """A record in a final state is never edited: not even finance's discount approval."""
+    from rules.sales import approve_discount
+
+    order = step(world.sales1, new_order(world, qty=1, discount="50.00"))  # 25%: flagged
+    order = step(world.sales1, order, cancel, "不要了")
+    with pytest.raises(rules.RuleViolation, match="closed"):
+        step(world.finance, order, approve_discount)
+    assert reload(order).discount_approved_by_id is None

@@ -64,7 +64,7 @@ def act(person, ticket, action, note=""):
 def test_verbs_roles_effects_and_reversal(people):
     t = new_ticket(people["warehouse"])
     t = act(people["warehouse"], t, "check")  # self-approval allowed on this transition
-    with pytest.raises(rules.RuleViolation, match="finance"):
+    with pytest.raises(rules.RuleViolation, match="Finance"):
         act(people["warehouse"], t, "resolve")
     t = act(people["finance"], t, "resolve")
     assert (t.status, t.credits) == ("resolved", 1)
