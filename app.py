@@ -48,17 +48,36 @@ def _cli_command() -> str | None:
     return None
 
 
-def load(config_path: str | Path | None = None, overrides: dict | None = None):
-    """Validate the config against the real models and jobs, and install it for the rules."""
+def load(
+    config_path: str | Path | None = None,
+    overrides: dict | None = None,
+    processes: tuple[str, ...] = (),
+):
+    """Validate the config against the real models, jobs and workflow effects, and install it
+    for the rules. `processes`: extra process modules (tests only), each with its effects and
+    an optional MODELS list; production finds its processes in rules/effects/."""
+    import importlib
+
+    from rules.workflow import discover
     from tasks import JOBS
 
     path = config_path or os.environ.get("MINGCRM_CONFIG") or None
-    settings = load_settings(path, overrides, models=MODELS, jobs=set(JOBS))
-    rules.configure(settings)
+    active = discover(processes)
+    models = dict(MODELS)
+    for name in processes:
+        models.update(
+            {m.model_key(): m for m in getattr(importlib.import_module(name), "MODELS", [])}
+        )
+    settings = load_settings(path, overrides, models=models, jobs=set(JOBS), processes=active)
+    rules.configure(settings, active)
     return settings
 
 
-def create_app(config_path: str | Path | None = None, overrides: dict | None = None) -> Flask:
+def create_app(
+    config_path: str | Path | None = None,
+    overrides: dict | None = None,
+    processes: tuple[str, ...] = (),
+) -> Flask:
     """Build the web app from a config file (default config.toml); raise ConfigError if bad."""
     from_cli = config_path is None and overrides is None and _cli_command() is not None
     if from_cli and _cli_command() == "check-config":
@@ -66,7 +85,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict | None = N
         app.cli.add_command(check_config)
         return app
     try:
-        settings = load(config_path, overrides)
+        settings = load(config_path, overrides, processes)
     except ConfigError as exc:
         if not from_cli:
             raise

@@ -122,10 +122,20 @@ def unread_count() -> int:
     )
 
 
-def state_label(state: str) -> str:
-    """A workflow state as shown: translated, and capitalised in English ("Verified")."""
-    from flask_babel import gettext
+def state_label(state: str, table: str = "sales_order") -> str:
+    """A workflow state (or the state an action leads to) as shown: its configured label in
+    the current language ("Verified", "已审核"); anything else translated."""
+    from flask_babel import get_locale, gettext
 
+    from rules.workflow import workflow
+
+    wf = workflow(table)
+    found = wf.state(state) if wf else None
+    if wf and found is None:  # an action: shown as the state it leads to
+        to = next((t.to for t in wf.transitions if t.action == state), None)
+        found = wf.state(to) if to else None
+    if found is not None:
+        return found.label.zh_CN if str(get_locale()).startswith("zh") else found.label.en
     text = gettext(state)
     return text[:1].upper() + text[1:] if text.isascii() else text
 

@@ -1,8 +1,8 @@
-"""Approval actions for any grid whose table has an approval chain in config (B2; D, E, F).
+"""Workflow actions for any grid whose table has a `[workflows.<table>]` (B2; D, E, F).
 
-One bulk action per configured step, shown to the role that owns it; set-based for steps
-without side effects, a verb per row for the others; approve everything matching the filter;
-reject and cancel with a reason kept in the transition log.
+One bulk action per step of the main path, shown to the role that owns it; set-based for
+steps without effects, the engine's verb per row for the others (refusals are the engine's);
+approve everything matching the filter; reject and cancel with a reason kept in the log.
 """
 
 from __future__ import annotations
@@ -19,16 +19,25 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views import state_label
 from rules import RuleViolation
-from rules.approval import approve, bulk_approve, cancel, on_enter, reject, steps
+from rules.approval import steps
+from rules.workflow import find, refusal, take
+from rules.workflow_bulk import bulk_take
 
 
 class ApprovalMixin:
-    """Mix into a GuardedModelView of a table with `[rules.<table>] approval`."""
+    """Mix into a GuardedModelView of a table with a `[workflows.<table>]` section."""
+
+    def _step(self, state: str) -> Any:
+        """The main-path transition that ends at `state` (None if there is none)."""
+        return next((t for t in steps(self.model.model_key()) if t.to == state), None)
+
+    def _may(self, t: Any) -> bool:
+        return t is not None and (g.actor.has_any(set(t.roles)) or "creator" in t.roles)
 
     def is_action_allowed(self, name: str) -> bool:
         if name.startswith("to_"):
-            step = next((s for s in steps(self.model.model_key()) if s.state == name[3:]), None)
-            return step is not None and g.actor.has_any(set(step.by))
+            step = self._step(name[3:])
+            return self._may(step)
         if name in ("reject", "cancel"):
             return self.can_edit
         return super().is_action_allowed(name)
@@ -36,12 +45,11 @@ class ApprovalMixin:
     def __init__(self, model: Any, *args: Any, **kwargs: Any):
         # Flask-Admin collects actions in __init__, so the per-step ones must exist first.
         for step in steps(model.model_key()):
-            self._add_step_action(step.state)
+            self._add_step_action(step.to)
         super().__init__(model, *args, **kwargs)
 
     def waiting(self) -> list[dict[str, Any]]:
         """For the home page: per step the person owns, how many visible records wait for it."""
-        order = ["draft", *(s.state for s in steps(self.model.model_key()))]
         status_filter = next(
             (
                 str(i)
@@ -53,17 +61,17 @@ class ApprovalMixin:
         )
         rows = []
         for step in steps(self.model.model_key()):
-            if not g.actor.has_any(set(step.by)):
+            if not g.actor.has_any(set(step.roles)):
                 continue
-            before = order[order.index(step.state) - 1]
-            query = self.get_count_query().where(self.model.status == before)
-            only = self.step_where(step.state)
+            before = step.from_[0]
+            query = self.get_count_query().where(self.model.status.in_(step.from_))
+            only = self.step_where(step.to)
             count = (query if only is None else query.where(only)).scalar()
             args = {f"flt1_{status_filter}": before} if status_filter else {}
             rows.append(
                 {
                     "name": self.name,
-                    "step": state_label(step.state),
+                    "step": state_label(step.to),
                     "before": state_label(before),
                     "count": count,
                     "url": url_for(f"{self.endpoint}.index_view", **args),
@@ -80,13 +88,14 @@ class ApprovalMixin:
         self.add_action(f"to_{state}", label, lambda ids: self.approve_selected(ids, state))
 
     def approve_selected(self, ids: list[str], state: str) -> None:
-        """Set-based for steps without side effects; one verb per row for the others."""
-        if on_enter.get(self.model.model_key(), {}).get(state):
+        """Set-based for steps without effects; one engine verb per row for the others."""
+        t = self._step(state)
+        if t is None or t.effects:
             self.run_per_row(ids, lambda row: self._approve_to(row, state), state_label(state))
             return
         try:
-            moved = bulk_approve(
-                self.model, self.model.id.in_(ids), state, request.form.get("note", "")
+            moved = bulk_take(
+                self.model, self.model.id.in_(ids), t.action, request.form.get("note", ""), t.to
             )
         except RuleViolation as exc:
             flash(exc.message(), "error")
@@ -100,39 +109,30 @@ class ApprovalMixin:
             ),
             "success" if moved else "info",
         )
-        self._explain_leftovers(ids, state)
+        self._explain_leftovers(ids, t)
 
     def _approve_to(self, row: Any, state: str) -> None:
-        prev = [s.state for s in steps(self.model.model_key())]
-        before = "draft" if prev.index(state) == 0 else prev[prev.index(state) - 1]
-        if row.status != before:
+        t = self._step(state)
+        if t is None or row.status not in t.from_:
             raise RuleViolation(
                 _(
                     "%(record)s is %(state)s, not %(before)s.",
                     record=str(row),
-                    state=_(row.status),
-                    before=_(before),
+                    state=state_label(row.status),
+                    before=state_label(t.from_[0] if t else state),
                 )
             )
-        approve(row, request.form.get("note", ""))
+        take(row, t.action, request.form.get("note", ""))
 
-    def _explain_leftovers(self, ids: list[str], state: str) -> None:
-        """One line per selected order that did not move, saying why (first 50)."""
-        order = ["draft", *(s.state for s in steps(self.model.model_key()))]
-        before = order[order.index(state) - 1]
-        left = self.selected(ids)
-        for row in [r for r in left if r.status != state][:50]:
-            if row.status != before:
-                why = _("it is %(state)s", state=_(row.status))
-            elif row.created_by_id == g.actor.id:
-                why = _("you submitted it, so someone else must approve it")
-            else:
-                why = _("refused")
-            flash(f"{row}: {why}", "error")
+    def _explain_leftovers(self, ids: list[str], t: Any) -> None:
+        """One line per selected record that did not move, with the engine's reason (first 50)."""
+        for row in [r for r in self.selected(ids) if r.status != t.to][:50]:
+            why = refusal(row, find(row.model_key(), row.status, t.action), t.action, g.actor)
+            flash(why or f"{row}: {_('refused')}", "error")
 
     def my_steps(self) -> list[str]:
         """The approval steps the current person may take (for the list page's buttons)."""
-        return [s.state for s in steps(self.model.model_key())[1:] if g.actor.has_any(set(s.by))]
+        return [t.to for t in steps(self.model.model_key())[1:] if g.actor.has_any(set(t.roles))]
 
     @expose("/approve_matching/", methods=("POST",))
     def approve_matching_view(self) -> Any:
@@ -145,12 +145,14 @@ class ApprovalMixin:
             0, None, False, args.search, args.filters, execute=False, page_size=0
         )
         matching = self.model.id.in_(query.select(self.model.id).order_by())
-        if on_enter.get(self.model.model_key(), {}).get(state):
+        t = self._step(state)
+        if t.effects:
             ids = [str(r.id) for r in self.model.select(self.model.id).where(matching).limit(500)]
             self.approve_selected(ids, state)
         else:
             try:
-                moved = bulk_approve(self.model, matching, state, request.form.get("note", ""))
+                note = request.form.get("note", "")
+                moved = bulk_take(self.model, matching, t.action, note, t.to)
                 flash(
                     _(
                         "%(action)s: %(ok)d matching orders done.",
@@ -165,7 +167,8 @@ class ApprovalMixin:
 
     @action("submit", _l("Submit"))
     def action_submit(self, ids: list[str]) -> None:
-        self.run_per_row(ids, lambda row: self._approve_to(row, "submitted"), _("Submitted"))
+        first = steps(self.model.model_key())[0]
+        self.run_per_row(ids, lambda row: self._approve_to(row, first.to), state_label(first.to))
 
     @action("reject", _l("Reject to draft…"))
     def action_reject(self, ids: list[str]) -> Any:
@@ -187,9 +190,8 @@ class ApprovalMixin:
             if not reason:
                 flash(_("Give a reason."), "error")
             else:
-                fn = reject if verb == "reject" else cancel
                 done = _("Rejected") if verb == "reject" else _("Cancelled")
-                self.run_per_row(ids, lambda row: fn(row, reason), done)
+                self.run_per_row(ids, lambda row: take(row, verb, reason), done)
                 return redirect(self.get_url(".index_view"))
         return self.render(
             "sales/reason.html", rows=self.selected(ids), verb=verb, ids=",".join(ids)

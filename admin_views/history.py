@@ -37,7 +37,7 @@ def who(entry: AuditLog) -> str:
         person=entry.on_behalf_of,
         table=key_text(table),
         record=record,
-        step=state_label(state),
+        step=state_label(state, table),
     )
 
 

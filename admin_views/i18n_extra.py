@@ -35,6 +35,9 @@ TASK_REASONS = (N_("next_date"), N_("ending_soon"), N_("interval"), N_("incomple
 # Approval states (SalesOrder.status and later workflows), shown as `_(status)`.
 STATES = (N_("draft"), N_("submitted"), N_("verified"), N_("paid"), N_("shipped"), N_("cancelled"))
 
+# Steps named in the audit trail ("system, for X via follow_up/log/...").
+STEPS = (N_("log"),)
+
 # Report periods, shown as `_(grain)`.
 GRAINS = (N_("day"), N_("month"), N_("year"))
 

@@ -9,7 +9,6 @@ from flask import g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import FilterEqual
-from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -25,15 +24,10 @@ from rules.discounts import share_of_list
 from rules.pickup import goods_out_where
 from rules.printing import PRINTABLE
 from rules.sales import approve_discount
+from rules.workflow import flow, has_mark
 
-STATUS_CSS = {
-    "draft": "secondary",
-    "submitted": "info",
-    "verified": "primary",
-    "paid": "warning",
-    "shipped": "success",
-    "cancelled": "dark",
-}
+TABLE = "sales_order"
+
 VOUCHERS = [
     ("sales_invoice", _l("Sales invoice")),
     ("sales_receipt", _l("Sales receipt")),
@@ -79,7 +73,8 @@ LABELS = {
 
 
 def _status(view: Any, context: Any, model: Any, name: str) -> Markup:
-    css = STATUS_CSS.get(model.status, "light")
+    state = flow("sales_order").state(model.status)
+    css = state.colour if state else "light"
     return Markup('<span class="badge badge-{}">{}</span>').format(css, state_label(model.status))
 
 
@@ -110,10 +105,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         FilterEqual(
             SalesOrder.status,
             _l("Status"),
-            options=[
-                (s, LazyString(lambda s=s: state_label(s)))
-                for s in ("draft", "submitted", "verified", "paid", "shipped", "cancelled")
-            ],
+            options=lambda: [(s.name, state_label(s.name)) for s in flow("sales_order").states],
         ),
         "delivery",
         "discount_flagged",
@@ -219,7 +211,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
 
     def step_where(self, state: str) -> Any:
         """Store staff wait only for the pickups at their own store (B4, A5)."""
-        return goods_out_where(self.model, g.actor) if state == "shipped" else None
+        return goods_out_where(self.model, g.actor) if has_mark(TABLE, state, "goods_out") else None
 
     @action("approve_discount", _l("Approve the discount"))
     def action_approve_discount(self, ids: list[str]) -> None:

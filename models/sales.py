@@ -1,6 +1,6 @@
 """Sales (B1-B6, A3): the sales intent with its lines, moving through the approval chain.
 
-State changes go through the verbs in rules/approval.py; the rules refuse a skipped step, a
+State changes go through the workflow engine (rules/workflow.py); the rules refuse a skipped step, a
 wrong role or self-approval on every write path.
 """
 
@@ -32,6 +32,8 @@ PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "transfer")
 
 class SalesOrder(BaseModel):
     """A sales intent (销售意向) and, once approved, the sale."""
+
+    has_workflow = True  # its states and steps: [workflows.sales_order] in config.toml
 
     number = CharField(max_length=20, unique=True)
     customer = ForeignKeyField(Customer, backref="orders", on_delete="RESTRICT")

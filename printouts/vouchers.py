@@ -25,6 +25,7 @@ import printouts
 import rules
 from printouts.numerals import rmb_upper
 from rules.printing import check_all
+from rules.workflow import label
 
 CENT = Decimal("0.01")
 
@@ -46,14 +47,6 @@ PAYMENT_METHODS = {
     "transfer": "银行转账",
 }
 DELIVERIES = {"pickup": "门店自提", "express": "快递配送"}
-STATES = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "verified": "已审核",
-    "paid": "已收款",
-    "shipped": "已出库",
-    "cancelled": "已取消",
-}
 
 
 def money(value: Decimal | int | None) -> str:
@@ -194,7 +187,7 @@ def page_context(kind: str, order: Any) -> dict[str, Any]:
         "paid_upper": rmb_upper(Decimal(order.paid_amount or 0).quantize(CENT)),
         "payment_method": PAYMENT_METHODS.get(order.payment_method, order.payment_method),
         "delivery": DELIVERIES.get(order.delivery, order.delivery),
-        "state": STATES.get(order.status, order.status),
+        "state": label("sales_order", order.status, "zh_CN"),
         "salesperson": str(salesperson) if salesperson else "",
         "maker": str(order.created_by),
         "approvers": _approvers(order),

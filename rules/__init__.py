@@ -43,7 +43,7 @@ class Actor:
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
     store_id: int | None = None
-    # A system effect of a person's step: whom it is done for, and the step ("table/state/rec")
+    # A system effect of a person's step: whom it is done for, and the step ("table/action/rec")
     on_behalf_of: str = ""
     via: str = ""
 
@@ -71,14 +71,14 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
 
 
 @contextmanager
-def effect_of(record: Any, state: str) -> Iterator[Actor]:
+def effect_of(record: Any, step: str) -> Iterator[Actor]:
     """Write a consequence of the current person's step as SYSTEM, on their behalf.
 
     For effects on tables the person may not edit (finance confirms a payment; the customer's
     last deal moves). The audit rows say "system", for whom, and which step of which record.
     """
     person = current_actor()
-    via = f"{record.model_key()}/{state}/{record}"[:120]
+    via = f"{record.model_key()}/{step}/{record}"[:120]
     effect = replace(SYSTEM, on_behalf_of=person.on_behalf_of or person.username, via=via)
     with acting_as(effect) as actor:
         yield actor
@@ -101,18 +101,21 @@ class _Policy:
     """The validated config, installed once by create_app (or a test)."""
 
     settings: Settings | None = None
+    processes: frozenset[str] = frozenset()  # the active process modules (rules/effects/...)
 
 
 policy = _Policy()
 
 
-def configure(settings: Settings) -> None:
+def configure(settings: Settings, processes: frozenset[str] | None = None) -> None:
     """Install the owner's policy that every rule reads, and load every rule module."""
     import importlib
 
     for name in RULE_MODULES:
         importlib.import_module(f"rules.{name}")
     policy.settings = settings
+    if processes is not None:
+        policy.processes = processes
 
 
 # Each module registers its checks and row scopes on import.
@@ -127,6 +130,7 @@ RULE_MODULES = (
     "adverse",
     "notifications",
     "approval",
+    "workflow",
     "stock",
     "points",
     "deals",

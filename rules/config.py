@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rules.workflow_config import Workflow, rewrite_approval
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
 
@@ -165,6 +167,7 @@ class Settings(_Section):
     scope: ScopeSection = ScopeSection()
     permissions: dict[str, Permission] = {}
     rules: dict[str, ModelRules] = {}
+    workflows: dict[str, Workflow] = {}
 
     def roles_may(self, model_key: str, action: str) -> frozenset[str]:
         """Return the roles that may do `action` on `model_key` (empty if none)."""
@@ -221,18 +224,8 @@ def _check_references(s: Settings, models: dict[str, type], jobs: set[str]) -> l
             errors.append(f'rules.{key}: no table called "{key}"')
             continue
         fields = set(model._meta.fields) | set(getattr(model, "virtual_fields", ()))
-        if rule.approval and "status" not in fields:
-            errors.append(f"rules.{key}.approval: {key} has no status to approve")
-        seen = {"draft"}
-        for i, step in enumerate(rule.approval):
-            if step.state in seen or step.state in ("cancelled",):
-                errors.append(
-                    f'rules.{key}.approval[{i}].state: "{step.state}" is used twice or reserved'
-                )
-            seen.add(step.state)
-            for j, role in enumerate(step.by):
-                if role not in roles:
-                    errors.append(f'rules.{key}.approval[{i}].by[{j}]: no role "{role}" in [roles]')
+        if rule.approval or rule.allow_self_approval:
+            errors.append(_old_approval(key, rule))
         for kind in ("required", "soft_required"):
             for i, name in enumerate(getattr(rule, kind)):
                 if name not in fields:
@@ -268,11 +261,22 @@ def _check_font(s: Settings) -> list[str]:
     return [f'printing.font: "{s.printing.font}": {reason}'] if reason else []
 
 
+def _old_approval(key: str, rule: ModelRules) -> str:
+    """Refuse the old approval list, printing the [workflows] block that means the same."""
+    block = rewrite_approval(key, list(rule.approval), rule.allow_self_approval)
+    return (
+        f"rules.{key}.approval: approval chains are now declared as a workflow. Remove "
+        f"`approval` and `allow_self_approval` from [rules.{key}] and add (fill in the labels, "
+        f"then name each step's effects; check-config lists any that are missing):\n{block}"
+    )
+
+
 def load_settings(
     path: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
     models: dict[str, type] | None = None,
     jobs: set[str] | None = None,
+    processes: frozenset[str] | None = None,
 ) -> Settings:
     """Read, merge and validate a config file; raise ConfigError listing every bad key."""
     path = Path(path) if path else DEFAULT_CONFIG
@@ -286,6 +290,10 @@ def load_settings(
         ]
         raise ConfigError(errors, str(path)) from None
     errors = _check_references(settings, models or {}, jobs or set()) + _check_font(settings)
+    if processes is not None:
+        from rules.workflow_checks import check_workflows
+
+        errors += check_workflows(settings, models or {}, processes)
     if errors:
         raise ConfigError(errors, str(path))
     return settings

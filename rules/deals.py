@@ -2,8 +2,8 @@
 paid order is cancelled. A customer who bought within `exempt_recent_deal_days` is not
 reclaimed, so nobody sets it by hand.
 
-Finance may not edit customers: these are effects of finance's (or the canceller's) step,
-written as SYSTEM on their behalf (`rules.effect_of`), and the audit row says so.
+Finance may not edit customers: these run inside the effects of finance's (or the canceller's)
+step, which the workflow engine runs as SYSTEM on their behalf, and the audit row says so.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from typing import Any
 
 from peewee import fn
 
-from rules import Actor, effect_of, register
+from rules import Actor, register
 from rules.i18n import gettext as _
-
-DEAL_STATES = ("paid", "shipped")
 
 
 @register("customer")
@@ -33,12 +31,13 @@ def check_last_deal(record: Any, action: str, old: dict | None, actor: Actor) ->
 def _other_deals(order: Any) -> datetime | None:
     """The latest payment of the customer's other paid or shipped orders."""
     from models.sales import SalesOrder
+    from rules.workflow import marked
 
     return (
         SalesOrder.select(fn.MAX(SalesOrder.paid_at))
         .where(
             (SalesOrder.customer == order.customer_id)
-            & SalesOrder.status.in_(DEAL_STATES)
+            & SalesOrder.status.in_(marked("sales_order", "money_received"))
             & (SalesOrder.id != order.id)
         )
         .scalar()
@@ -49,11 +48,10 @@ def record(order: Any) -> None:
     """The order is being paid: the customer bought now."""
     from models.customers import Customer
 
-    with effect_of(order, "paid"):
-        customer = Customer.get_by_id(order.customer_id)
-        if customer.last_deal_at is None or customer.last_deal_at < order.paid_at:
-            customer.last_deal_at = order.paid_at
-            customer.save()
+    customer = Customer.get_by_id(order.customer_id)
+    if customer.last_deal_at is None or customer.last_deal_at < order.paid_at:
+        customer.last_deal_at = order.paid_at
+        customer.save()
 
 
 def undo(order: Any) -> None:
@@ -61,8 +59,7 @@ def undo(order: Any) -> None:
     (only if it was this order's; an earlier or later deal stands)."""
     from models.customers import Customer
 
-    with effect_of(order, "cancelled"):
-        customer = Customer.get_by_id(order.customer_id)
-        if customer.last_deal_at == order.paid_at:
-            customer.last_deal_at = _other_deals(order)
-            customer.save()
+    customer = Customer.get_by_id(order.customer_id)
+    if customer.last_deal_at == order.paid_at:
+        customer.last_deal_at = _other_deals(order)
+        customer.save()

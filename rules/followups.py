@@ -10,7 +10,7 @@ from peewee import SQL, Case, Value, fn
 
 from models.audit import utcnow
 from models.db import db
-from rules import Actor, current_actor, register, settings
+from rules import Actor, current_actor, effect_of, register, settings
 from rules.bulk import audit_created, audited_update
 from rules.i18n import gettext as _
 from rules.scope import any_of, scope
@@ -82,25 +82,25 @@ def check_survey(record: Any, action: str, old: dict | None, actor: Actor) -> di
 
 
 def followup_logged(followup: Any) -> None:
-    """Restart the customer's reclaim clock and close their open tasks (A4, C2)."""
+    """Restart the customer's reclaim clock and close their open tasks (A4, C2).
+
+    An effect of logging the follow-up: written as SYSTEM on the person's behalf, so
+    `permissions.customer.edit` does not decide who may log follow-ups (issue 8)."""
     from models.customers import Customer
     from models.followups import FollowUpTask
 
-    customer = Customer.get_by_id(followup.customer_id)
-    customer.last_followup_at = followup.at
-    if customer.owner_id is not None:
-        customer.clock_start = max(customer.owner_since or followup.at, followup.at)
-        customer.warned_clock = None
-    customer.next_followup_on = followup.next_followup_on
-    customer.estimated_end_on = followup.estimated_end_on
-    customer.save()
-    open_tasks = (FollowUpTask.customer == customer.id) & (FollowUpTask.status == "open")
-    audited_update(
-        FollowUpTask,
-        open_tasks,
-        {FollowUpTask.status: "done", FollowUpTask.done_at: utcnow()},
-        current_actor(),
-    )
+    with effect_of(followup, "log") as system:
+        customer = Customer.get_by_id(followup.customer_id)
+        customer.last_followup_at = followup.at
+        if customer.owner_id is not None:
+            customer.clock_start = max(customer.owner_since or followup.at, followup.at)
+            customer.warned_clock = None
+        customer.next_followup_on = followup.next_followup_on
+        customer.estimated_end_on = followup.estimated_end_on
+        customer.save()
+        open_tasks = (FollowUpTask.customer == customer.id) & (FollowUpTask.status == "open")
+        done = {FollowUpTask.status: "done", FollowUpTask.done_at: utcnow()}
+        audited_update(FollowUpTask, open_tasks, done, system)
 
 
 def priority_expr(model: Any, today: date) -> Any:

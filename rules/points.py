@@ -52,12 +52,21 @@ def post(customer_id: int, delta: int, reason: str, source: str, actor: Actor) -
 
 
 def reverse(source: str, actor: Actor) -> None:
-    """Undo every entry posted for `source` with opposite entries (e.g. a cancelled order)."""
+    """Undo what `source` posted since its last reversal with opposite entries (a rejected or
+    cancelled order); a second reversal after paying again undoes only the second payment.
+    Given-back redemptions go first, so the balance never dips below zero on the way."""
+    from peewee import fn
+
     from models.points import PointsEntry
 
-    for entry in list(
-        PointsEntry.select().where(
-            (PointsEntry.source == source) & (PointsEntry.reason != "reverse")
-        )
-    ):
+    of_source = PointsEntry.source == source
+    last = (
+        PointsEntry.select(fn.MAX(PointsEntry.id))
+        .where(of_source & (PointsEntry.reason == "reverse"))
+        .scalar()
+    )
+    open_entries = of_source & (PointsEntry.reason != "reverse")
+    if last is not None:
+        open_entries &= PointsEntry.id > last
+    for entry in list(PointsEntry.select().where(open_entries).order_by(PointsEntry.delta)):
         post(entry.customer_id, -entry.delta, "reverse", source, actor)

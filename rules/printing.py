@@ -1,7 +1,8 @@
 """Which vouchers (B6) an order may be printed on, by its state and delivery.
 
 A voucher is printable only once the order has reached the state in which it is valid: the
-sales detail invoice from "submitted" on, money vouchers once finance has confirmed payment,
+sales detail invoice once it has left the draft (not cancelled: a state marked `void`), money
+vouchers in a state marked `money_received`,
 the pickup voucher and the express waybill only for their own kind of delivery. Every print
 path (grid action, CLI, job) reaches this through `printouts.render_pdf`.
 """
@@ -14,17 +15,17 @@ from typing import Any
 from rules import RuleViolation
 from rules.i18n import N_
 from rules.i18n import gettext as _
-
-SUBMITTED_ON = frozenset({"submitted", "verified", "paid", "shipped"})
-PAID_ON = frozenset({"paid", "shipped"})
+from rules.workflow import flow, has_mark, state_text
 
 
 def _submitted(order: Any) -> bool:
-    return order.status in SUBMITTED_ON
+    """Past the draft and not cancelled: by the state's marks, never its name."""
+    wf = flow("sales_order")
+    return not wf.has(order.status, "editable") and not wf.has(order.status, "void")
 
 
 def _paid(order: Any) -> bool:
-    return order.status in PAID_ON
+    return has_mark("sales_order", order.status, "money_received")
 
 
 def _paid_pickup(order: Any) -> bool:
@@ -62,7 +63,11 @@ NAMES = {
 def _refusals(kind: str, order: Any) -> list[str]:
     """Why `order` cannot be printed on `kind`: its state and the one it must reach, or its
     delivery."""
-    names = {"order": str(order), "voucher": _(NAMES[kind]), "state": _(order.status)}
+    names = {
+        "order": str(order),
+        "voucher": _(NAMES[kind]),
+        "state": state_text("sales_order", order.status),
+    }
     found = []
     if kind == "sales_invoice" and not _submitted(order):
         found.append(

@@ -94,9 +94,12 @@ def performance(
     """Rows of {period, person_id, person, orders, amount} for paid or shipped orders."""
     from models.sales import SalesOrder
     from models.staff import Staff
+    from rules.workflow import marked
 
     who = SalesOrder.credit_owner if by == "owner" else SalesOrder.credit_salesperson
-    query = SalesOrder.select().where(SalesOrder.status.in_(["paid", "shipped"]))
+    query = SalesOrder.select().where(
+        SalesOrder.status.in_(marked("sales_order", "money_received"))
+    )
     if start:
         query = query.where(SalesOrder.paid_at >= utc_of_local_day(start))
     if end:

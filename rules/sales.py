@@ -4,19 +4,15 @@ approval step does (credit, points, stock-out)."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from peewee import fn
 
-from models.audit import utcnow
-from rules import Actor, RuleViolation, deals, discounts, effect_of, register, settings
-from rules import points as points_ledger
-from rules.approval import DRAFT, on_enter
+from rules import Actor, RuleViolation, discounts, register, settings
 from rules.i18n import gettext as _
-from rules.pickup import check_goods_out, check_pickup_location, goods_leave_from
+from rules.pickup import check_pickup_location
 from rules.scope import any_of, scope
-from rules.stock import post_outbound
 
 CENT = Decimal("0.01")
 
@@ -39,6 +35,13 @@ def lines_of_visible_orders(model: type, actor: Actor) -> Any:
     from rules.scope import scope_expr
 
     return model.order.in_(SalesOrder.select(SalesOrder.id).where(scope_expr(SalesOrder, actor)))
+
+
+def editable(order: Any) -> bool:
+    """True while the order's state is marked editable (a draft): lines and prices move."""
+    from rules.workflow import has_mark
+
+    return has_mark("sales_order", order.status, "editable")
 
 
 def local_now() -> datetime:
@@ -92,7 +95,7 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
             )
             if not theirs:
                 errors["customer"] = [_("Register sales for your own customers only.")]
-    if record.status == DRAFT:
+    if editable(record):
         errors.update(check_pickup_location(record))
     if (record.discount or 0) < 0:
         errors["discount"] = [_("The discount cannot be negative.")]
@@ -102,7 +105,7 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
         errors["delivery"] = [_("Choose pickup or express.")]
     elif record.delivery == "express" and not (record.address or "").strip():
         errors["address"] = [_("Express delivery needs an address.")]
-    if record.status == DRAFT and record.id:
+    if editable(record) and record.id:
         compute_totals(record)
     if discounts.approval_lapses(old, record):
         record.discount_approved_by = None  # an approval covers the discount it saw, no other
@@ -115,7 +118,7 @@ def check_line(record: Any, action: str, old: dict | None, actor: Actor) -> dict
     from models.sales import SalesOrder
 
     order = SalesOrder.get_or_none(SalesOrder.id == record.order_id)
-    if order is not None and order.status != DRAFT and not actor.is_system:
+    if order is not None and not editable(order) and not actor.is_system:
         return {
             "__all__": [
                 _("The lines of %(order)s are fixed once it is submitted.", order=str(order))
@@ -137,7 +140,7 @@ def _price_line(line: Any, order: Any) -> None:
     from models.catalog import Product
 
     product = Product.get_or_none(Product.id == line.product_id) if line.product_id else None
-    if product is not None and (line.list_price is None or order is None or order.status == DRAFT):
+    if product is not None and (line.list_price is None or order is None or editable(order)):
         line.list_price = product.price
     if line.is_gift:
         line.unit_price = Decimal("0.00")
@@ -150,110 +153,30 @@ def refresh_totals(order_id: int) -> None:
     from models.sales import SalesOrder
 
     order = SalesOrder.get_or_none(SalesOrder.id == order_id)
-    if order is not None and order.status == DRAFT:
+    if order is not None and editable(order):
         order.save()  # check_order recomputes the totals of a draft
-
-
-def _entering_submitted(order: Any, actor: Actor, note: str) -> None:
-    """Freeze the totals and the performance credit (A3) as the order is submitted."""
-    from models.sales import SalesOrderLine
-
-    if not SalesOrderLine.select().where(SalesOrderLine.order == order.id).exists():
-        raise RuleViolation({"__all__": [_("Add at least one product line before submitting.")]})
-    customer = order.customer
-    compute_totals(order)
-    order.credit_owner = customer.owner_id
-    order.credit_salesperson = _seller(customer, actor)
-    order.store = customer.store_id
-    order.submitted_at = utcnow()
-    if order.points_redeemed > points_ledger.balance(customer.id):
-        raise RuleViolation(
-            {
-                "points_redeemed": [
-                    _(
-                        "Not enough points: the customer has %(have)d.",
-                        have=points_ledger.balance(customer.id),
-                    )
-                ]
-            }
-        )
-
-
-def _seller(customer: Any, actor: Actor) -> int | None:
-    """A5: a store sale credits the clerk of that store who submits it (who served it);
-    any other sale the customer's salesperson, else its owner."""
-    if customer.store_id is not None and actor.store_id == customer.store_id:
-        return actor.id
-    return customer.salesperson_id or customer.owner_id
-
-
-def _entering_paid(order: Any, actor: Actor, note: str) -> None:
-    """Finance confirms the money (B3, B5): big discounts need explicit approval; points move."""
-    if order.discount_flagged and order.discount_approved_by_id is None:
-        raise RuleViolation(
-            {
-                "discount": [
-                    _(
-                        "%(order)s has a discount above the limit: approve the discount first.",
-                        order=str(order),
-                    )
-                ]
-            }
-        )
-    order.paid_amount = order.paid_amount or order.total
-    order.paid_at = utcnow()
-    deals.record(order)
-    source = f"sales_order:{order.id}"
-    points_ledger.post(order.customer_id, -order.points_redeemed, "redeem", source, actor)
-    rate = settings().sales.points_per_yuan
-    order.points_earned = int((order.total * rate).to_integral_value(rounding=ROUND_DOWN))
-    points_ledger.post(order.customer_id, order.points_earned, "earn", source, actor)
-
-
-def _entering_shipped(order: Any, actor: Actor, note: str) -> None:
-    """Goods out (B4): sale-outbound lines where the goods leave, refused with the place and the
-    shortfall named. Written as SYSTEM on the person's behalf: their right was checked on the
-    step, and store staff may not post stock lines by hand."""
-    place = goods_leave_from(order)
-    check_goods_out(order, place, actor)
-    order.ship_from = place
-    lines = [(line, line.quantity) for line in order.lines]
-    with effect_of(order, "shipped"):
-        post_outbound(lines, place, "sale_outbound", f"sales_order:{order.id}", order.number)
-    order.shipped_at = utcnow()
-
-
-def _entering_cancelled(order: Any, actor: Actor, note: str) -> None:
-    if order.paid_at is not None:
-        points_ledger.reverse(f"sales_order:{order.id}", actor)
-        deals.undo(order)
 
 
 def approve_discount(order: Any) -> None:
     """Finance explicitly accepts a discount above the limit (B3)."""
     from rules import current_actor
-    from rules.approval import _moving
+    from rules.workflow import flow, moving
 
     actor = current_actor()
     if "finance" not in actor.roles and not actor.is_system:
         raise RuleViolation(_("Only finance approves discounts."))
     if not order.discount_flagged:
         raise RuleViolation(_("%(order)s has no discount to approve.", order=str(order)))
-    if order.status == DRAFT:
+    wf = flow("sales_order")
+    if wf.has(order.status, "final"):
+        raise RuleViolation(_("%(order)s is closed: its discount is settled.", order=str(order)))
+    if wf.has(order.status, "editable"):
         raise RuleViolation(
             _(
                 "%(order)s is still a draft: approve its discount once it is submitted.",
                 order=str(order),
             )
         )
-    with _moving(order, order.status):
+    with moving(order, "amend"):
         order.discount_approved_by = actor.id
         order.save()
-
-
-on_enter["sales_order"] = {
-    "submitted": _entering_submitted,
-    "paid": _entering_paid,
-    "shipped": _entering_shipped,
-    "cancelled": _entering_cancelled,
-}

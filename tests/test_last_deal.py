@@ -30,7 +30,7 @@ def test_a_paid_order_keeps_the_customer_from_being_reclaimed(as_user, world):
         assert customer.last_deal_at == order.paid_at
         entry = AuditLog.history("customer", customer.id)[0]
     assert (entry.actor_name, entry.actor_id, entry.on_behalf_of) == ("system", None, "finance")
-    assert entry.via_parts == ("sales_order", "paid", order.number)
+    assert entry.via_parts == ("sales_order", "confirm_payment", order.number)  # issue 8: action
     assert list(entry.change_dict) == ["last_deal_at"]
     # 40 days on, with no follow-up: past the 30-day limit, inside the 90-day exemption
     assert "1 returned" in run(utcnow() + timedelta(days=40))
@@ -72,8 +72,8 @@ def test_cancelling_a_paid_order_takes_its_purchase_back(world):
     second = at_state(world, "paid")
     with system():
         assert Customer.get_by_id(world.c_sales1.id).last_deal_at == second.paid_at
-    step(world.sales1, second, cancel, "客户退单")
+    step(world.finance, second, cancel, "客户退单")  # issue 8: after payment, finance's
     with system():
         assert Customer.get_by_id(world.c_sales1.id).last_deal_at == first.paid_at
         entry = AuditLog.history("customer", world.c_sales1.id)[0]
-    assert (entry.on_behalf_of, entry.via_parts[1]) == ("sales1", "cancelled")
+    assert (entry.on_behalf_of, entry.via_parts[1]) == ("finance", "cancel")

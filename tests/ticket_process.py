@@ -1,0 +1,91 @@
+"""A test-only process (issue 8, item 9): a model, its effects, and its workflow config.
+
+Nothing here is found in production: rules/effects/ is the only package discovered there. A
+test activates it with `create_app(overrides=CONFIG-merged, processes=("tests.ticket_process",))`.
+The engine is not changed for it; README "Adding a process" walks through this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peewee import CharField, ForeignKeyField, IntegerField
+
+from models.base import BaseModel
+from models.staff import Staff
+from rules.workflow import Step, effect, relies_on
+
+TABLE = "ticket"
+
+
+class Ticket(BaseModel):
+    """1. The model: a `status` field and `has_workflow = True` (start-up then demands a
+    [workflows.ticket] section)."""
+
+    has_workflow = True
+    title = CharField(max_length=80)
+    status = CharField(max_length=20, default="open")
+    created_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    credits = IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+MODELS = [Ticket]
+
+# 2. Marks this process's code relies on (start-up refuses a workflow without them).
+relies_on(TABLE, __name__, "resolved")
+
+
+# 3. Effects, by name; `while_marked` + `reversed_by` declare what undoes them.
+@effect(TABLE, "grant_credit", while_marked="resolved", reversed_by="take_credit")
+def grant_credit(ticket: Any, step: Step) -> None:
+    ticket.credits += 1
+
+
+@effect(TABLE, "take_credit")
+def take_credit(ticket: Any, step: Step) -> None:
+    ticket.credits -= 1
+
+
+def _state(name: str, en: str, zh: str, *marks: str) -> dict:
+    return {"name": name, "label": {"en": en, "zh_CN": zh}, "marks": list(marks)}
+
+
+# 4. The config block (in a real process: [permissions.ticket] and [workflows.ticket] in
+# config.toml).
+CONFIG: dict[str, Any] = {
+    "permissions": {
+        "ticket": {
+            "view": ["owner", "warehouse", "finance"],
+            "create": ["owner", "warehouse"],
+            "edit": ["owner", "warehouse", "finance"],
+        }
+    },
+    "workflows": {
+        "ticket": {
+            "states": [
+                _state("open", "Open", "待处理", "initial", "editable"),
+                _state("checked", "Checked", "已核对"),
+                _state("resolved", "Resolved", "已解决", "resolved"),
+                _state("closed", "Closed", "已关闭", "resolved", "final"),
+                _state("dropped", "Dropped", "已放弃", "final"),
+            ],
+            "transitions": [
+                # a store clerk may both receive and confirm: self-approval per transition
+                {"from": "open", "action": "check", "to": "checked",
+                 "roles": ["warehouse"], "self_approval": True},
+                {"from": "checked", "action": "resolve", "to": "resolved",
+                 "roles": ["finance"], "effects": ["grant_credit"]},
+                {"from": "resolved", "action": "close", "to": "closed", "roles": ["owner"]},
+                # going back undoes going forward: reopening takes the credit back
+                {"from": "resolved", "action": "reopen", "to": "checked",
+                 "roles": ["finance"], "self_approval": True, "effects": ["take_credit"]},
+                {"from": ["open", "checked"], "action": "drop", "to": "dropped",
+                 "roles": ["creator", "owner"], "self_approval": True,
+                 "reason_required": True},
+            ],
+        }
+    },
+}  # fmt: skip
