@@ -59,12 +59,13 @@ def app_run(app: Any) -> float:
 
 
 def floor() -> list[str]:
-    """The same rows by hand: transitions, audit rows (order; customer's last purchase), the
-    points ledger with running balances, accounts and balances, then the orders."""
+    """The same rows by hand: transitions, audit rows (each order; each customer's last
+    purchase once per batch, as the job writes them), the points ledger with running balances,
+    accounts and balances, then the orders."""
     now, rate = utcnow(), settings().sales.points_per_yuan
     verified, person = "status = 'verified'", f"(SELECT id FROM staff WHERE username = '{WHO}')"
     earned = f"CAST(total * {rate} AS INTEGER)"
-    via = "'sales_order/confirm_payment/' || number"
+    via, batch = "'sales_order/confirm_payment/batch'", settings().tasks.bulk_batch
     order_changes = job_floors.changes_sql(
         ("status", "status", "'paid'"), ("paid_amount", "paid_amount", "total"),
         ("paid_at", "paid_at", f"'{now}'"), ("points_earned", "points_earned", earned),
@@ -78,14 +79,15 @@ def floor() -> list[str]:
         f"{audit} on_behalf_of, via) SELECT 'sales_order', CAST(id AS VARCHAR(40)), 'update',"
         f" {person}, '{WHO}', '{now}', {order_changes}, '', '' FROM sales_order WHERE {verified}",
         f"{audit} on_behalf_of, via) SELECT 'customer', CAST(customer_id AS VARCHAR(40)),"
-        f" 'update', NULL, 'system', '{now}', {last_deal}, '{WHO}', {via} FROM sales_order"
-        f" WHERE {verified}",
+        f" 'update', NULL, 'system', '{now}', {last_deal}, '{WHO}', {via} FROM (SELECT"
+        " DISTINCT customer_id, batch FROM (SELECT customer_id, (ROW_NUMBER() OVER (ORDER BY"
+        f" id) - 1) / {batch} AS batch FROM sales_order WHERE {verified}) AS numbered) AS paid",
         "INSERT INTO points_account (customer_id, balance) SELECT DISTINCT customer_id, 0"
         f" FROM sales_order WHERE {verified} AND customer_id NOT IN"
         " (SELECT customer_id FROM points_account)",
         "INSERT INTO points_entry (customer_id, delta, reason, source, balance_after, by_name,"
         f" at) SELECT o.customer_id, {earned}, 'earn', 'sales_order:' || o.id, a.balance +"
-        f" SUM({earned}) OVER (PARTITION BY o.customer_id ORDER BY o.id), 'system', '{now}'"
+        f" SUM({earned}) OVER (PARTITION BY o.customer_id ORDER BY o.id), '{WHO}', '{now}'"
         f" FROM sales_order o JOIN points_account a ON a.customer_id = o.customer_id"
         f" WHERE o.{verified}",
         f"UPDATE points_account SET balance = balance + (SELECT SUM({earned}) FROM sales_order"

@@ -4,6 +4,7 @@ to; each refused row carries the engine's reason; a failing batch keeps the fini
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -14,6 +15,7 @@ from models.bulk import BulkRun
 from models.points import PointsEntry
 from rules import points
 from rules import workflow as engine
+from rules import workflow_batch as batch
 from rules.workflow_bulk_run import open_run, run_batches
 from tests.conftest import actor_of, system
 from tests.test_sales import at_state, new_order, reload, step
@@ -49,7 +51,7 @@ def test_paying_more_than_a_batch_runs_as_a_job_with_a_progress_page(as_user, wo
         assert (run.state, run.total, run.done, run.moved, run.refusals) == ("done", 5, 5, 5, [])
         mine = Notification.recipient == world.finance.id
         message = Notification.get(mine & Notification.link.contains("bulk_run"))
-        assert "5 of 5 done, 0 refused" in message.title
+        assert re.search(r"5 of 5 done, 0 refused|5 条中成功 5 条，被拒 0 条", message.title)
         shipping = Notification.select().where(Notification.recipient == world.warehouse.id)
         assert shipping.count() == 3  # who ships next: one message per batch of two
     assert message.link == f"/admin/sales_order/bulk_run/?id={run.id}"
@@ -83,14 +85,17 @@ def test_a_batch_failing_midway_keeps_finished_batches_and_resumes(world, monkey
     orders = verified(world, 5)
     ids = [o.id for o in orders]
     key = ("sales_order", "earn_points")
-    real = engine._effects[key]
+    real, twin = engine._effects[key], batch._batched[key]
+    calls = []
 
-    def broken(order, step):
-        if order.id == ids[2]:
+    def broken(*args):  # the second batch fails, on either path
+        calls.append(args)
+        if len(calls) == 2:
             raise RuntimeError("the disk is full")
-        real.fn(order, step)
+        return (real.fn if len(args) == 2 else twin.fn)(*args)
 
     monkeypatch.setitem(engine._effects, key, replace(real, fn=broken))
+    monkeypatch.setitem(batch._batched, key, replace(twin, fn=broken))
     run = opened(world.finance, SalesOrder.id.in_(ids))
     with pytest.raises(RuntimeError):
         run_batches(run.id)
@@ -100,6 +105,7 @@ def test_a_batch_failing_midway_keeps_finished_batches_and_resumes(world, monkey
     assert "the disk is full" in run.error
     assert [reload(o).status for o in orders] == ["paid"] * 2 + ["verified"] * 3
     monkeypatch.setitem(engine._effects, key, real)
+    monkeypatch.setitem(batch._batched, key, twin)
     run = run_batches(run.id)
     assert (run.state, run.done, run.moved) == ("done", 5, 5)
     assert [reload(o).status for o in orders] == ["paid"] * 5
@@ -127,3 +133,31 @@ def test_the_persons_permission_is_checked_once_at_the_start(world):
         opened(world.warehouse, SalesOrder.id == order.id)
     with system():
         assert BulkRun.select().count() == 0
+
+
+def test_a_batch_mixes_the_set_based_path_and_the_engines_verb(world):
+    """Orders redeeming points take the per-order path (its balance check); the others are
+    moved set-based; both write the same rows (B5)."""
+    with system():
+        points.post(world.c_sales1.id, 100, "earn", "opening", rules.SYSTEM)
+        points.post(world.c_sales2.id, 100, "earn", "opening", rules.SYSTEM)
+    plain = verified(world, 3)
+    redeeming = verified(world, 1, points_redeemed=50)[0]
+    greedy = step(world.supervisor, step(world.sales2, new_order(
+        world, person=world.sales2, customer=world.c_sales2, points_redeemed=100
+    )))  # fmt: skip
+    with system():
+        points.post(world.c_sales2.id, -100, "redeem", "elsewhere", rules.SYSTEM)
+    ids = [o.id for o in [*plain, redeeming, greedy]]
+    run = run_batches(opened(world.finance, SalesOrder.id.in_(ids)).id)
+    assert (run.moved, [r[0] for r in run.refusals]) == (4, [greedy.id])
+    assert re.search("Not enough points|积分不足", run.refusals[0][2])
+    with system():
+        lines = list(PointsEntry.select().where(PointsEntry.source.startswith("sales_order")))
+        paid = list(SalesOrder.select().where(SalesOrder.status == "paid"))
+    earned = sum(o.points_earned for o in paid)
+    assert points.balance(world.c_sales1.id) == 100 - 50 + earned
+    assert sorted(e.delta for e in lines) == sorted([-50, *(o.points_earned for o in paid)])
+    assert {reload(o).points_earned for o in plain} == {396}
+    assert all(o.paid_at and o.paid_amount == o.total for o in paid)
+    assert max(lines, key=lambda e: e.balance_after).balance_after == 100 - 50 + earned
