@@ -161,3 +161,24 @@ def test_a_batch_mixes_the_set_based_path_and_the_engines_verb(world):
     assert {reload(o).points_earned for o in plain} == {396}
     assert all(o.paid_at and o.paid_amount == o.total for o in paid)
     assert max(lines, key=lambda e: e.balance_after).balance_after == 100 - 50 + earned
+
+
+def test_a_stopped_run_is_resumed_from_its_page(as_user, world, monkeypatch):
+    orders = verified(world, 3)
+    key = ("sales_order", "record_payment")
+    twin = batch._batched[key]
+
+    def broken(*args):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(batch._batched, key, replace(twin, fn=broken))
+    c = as_user("finance")
+    page = c.post("/admin/sales_order/approve_matching/", {"step": "paid"}).headers["Location"]
+    assert 'data-state="failed"' in c.get(page).get_data(as_text=True)
+    assert [reload(o).status for o in orders] == ["verified"] * 3
+    monkeypatch.setitem(batch._batched, key, twin)
+    with system():
+        run = BulkRun.get()
+    c.post(f"/admin/sales_order/bulk_run/resume/?id={run.id}")
+    assert 'data-state="done"' in c.get(page).get_data(as_text=True)
+    assert [reload(o).status for o in orders] == ["paid"] * 3
