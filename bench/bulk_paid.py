@@ -64,7 +64,8 @@ def floor() -> list[str]:
     accounts and balances, then the orders."""
     now, rate = utcnow(), settings().sales.points_per_yuan
     verified, person = "status = 'verified'", f"(SELECT id FROM staff WHERE username = '{WHO}')"
-    earned = f"CAST(total * {rate} AS INTEGER)"
+    whole = "TRUNC" if db.obj.param != "?" else "ROUND"  # rules.points.whole_points
+    earned = f"CAST({whole}(total * {rate}{'' if whole == 'TRUNC' else ', 6'}) AS INTEGER)"
     via, batch = "'sales_order/confirm_payment/batch'", settings().tasks.bulk_batch
     order_changes = job_floors.changes_sql(
         ("status", "status", "'paid'"), ("paid_amount", "paid_amount", "total"),
