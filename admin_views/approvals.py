@@ -18,13 +18,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from admin_views import state_label
+from admin_views.bulk_runs import BulkRunMixin
 from rules import RuleViolation
 from rules.approval import steps
 from rules.workflow import find, refusal, take
 from rules.workflow_bulk import bulk_take
+from tasks.bulk import inline
 
 
-class ApprovalMixin:
+class ApprovalMixin(BulkRunMixin):
     """Mix into a GuardedModelView of a table with a `[workflows.<table>]` section."""
 
     def _step(self, state: str) -> Any:
@@ -87,9 +89,12 @@ class ApprovalMixin:
         label = LazyString(lambda: _("Approve: %(step)s", step=state_label(state)))
         self.add_action(f"to_{state}", label, lambda ids: self.approve_selected(ids, state))
 
-    def approve_selected(self, ids: list[str], state: str) -> None:
-        """Set-based for steps without effects; one engine verb per row for the others."""
+    def approve_selected(self, ids: list[str], state: str) -> Any:
+        """Set-based for steps without effects; one engine verb per row for the others, as a
+        job with a progress page beyond one batch."""
         t = self._step(state)
+        if t is not None and t.effects and not inline(len(set(ids))):
+            return self.run_as_job(self.model.id.in_(ids), t, request.form.get("note", ""))
         if t is None or t.effects:
             self.run_per_row(ids, lambda row: self._approve_to(row, state), state_label(state))
             return
@@ -112,16 +117,10 @@ class ApprovalMixin:
         self._explain_leftovers(ids, t)
 
     def _approve_to(self, row: Any, state: str) -> None:
+        """The engine's verb; a row at another state is refused with the engine's reason."""
         t = self._step(state)
-        if t is None or row.status not in t.from_:
-            raise RuleViolation(
-                _(
-                    "%(record)s is %(state)s, not %(before)s.",
-                    record=str(row),
-                    state=state_label(row.status),
-                    before=state_label(t.from_[0] if t else state),
-                )
-            )
+        if t is None:
+            raise RuleViolation(_('No step "%(step)s".', step=state_label(state)))
         take(row, t.action, request.form.get("note", ""))
 
     def _explain_leftovers(self, ids: list[str], t: Any) -> None:
@@ -147,7 +146,9 @@ class ApprovalMixin:
         matching = self.model.id.in_(query.select(self.model.id).order_by())
         t = self._step(state)
         if t.effects:
-            ids = [str(r.id) for r in self.model.select(self.model.id).where(matching).limit(500)]
+            if not inline(self.model.select().where(matching).count()):
+                return self.run_as_job(matching, t, request.form.get("note", ""))
+            ids = [str(r.id) for r in self.model.select(self.model.id).where(matching)]
             self.approve_selected(ids, state)
         else:
             try:

@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import printouts  # noqa: E402
 import rules  # noqa: E402
+from bench import bulk_paid, grid, job_floors  # noqa: E402
 from bench import customers as cust  # noqa: E402
-from bench import grid, job_floors  # noqa: E402
 from models import AuditLog, Customer, Location, Product, Staff, db  # noqa: E402
 from models.audit import utcnow  # noqa: E402
 from models.sales import SalesOrder, SalesOrderLine  # noqa: E402
@@ -101,8 +101,10 @@ def stored(model: type, values: dict | None = None) -> tuple:
     return tuple(names if values is None else (values.get(name) for name in names))
 
 
-def seed_orders(size: int, rng: random.Random, world: dict, kind: str) -> None:
-    """`size` submitted orders with one or two lines each, PER_DAY a day before today."""
+def seed_orders(
+    size: int, rng: random.Random, world: dict, kind: str, status: str = "submitted"
+) -> None:
+    """`size` orders (submitted unless told), one or two lines each, PER_DAY a day before today."""
     start = utcnow().replace(hour=1, minute=0, second=0, microsecond=0)
     start -= timedelta(days=size // PER_DAY + 1)
     orders, lines = [], []
@@ -114,7 +116,7 @@ def seed_orders(size: int, rng: random.Random, world: dict, kind: str) -> None:
         subtotal = sum((price * qty for _p, qty, price in picked), Decimal("0.00"))
         number = f"SO-{at:%Y%m%d}-{i % PER_DAY + 1:04d}"
         values = {
-            "number": number, "customer_id": customer, "status": "submitted",
+            "number": number, "customer_id": customer, "status": status,
             "created_by_id": seller, "credit_owner_id": seller, "credit_salesperson_id": seller,
             "discount": "0.00", "effective_discount": "0.00", "subtotal": str(subtotal),
             "total": str(subtotal), "paid_amount": "0.00", "discount_flagged": False,
@@ -141,12 +143,12 @@ def seed_orders(size: int, rng: random.Random, world: dict, kind: str) -> None:
 
 
 @contextmanager
-def seeded_copy(size: int, args: argparse.Namespace):
+def seeded_copy(size: int, args: argparse.Namespace, status: str = "submitted"):
     """Seed a fresh database (same seed, so every copy is identical); yields (app, seconds)."""
     with cust.fresh_app(args.db, args.pg_url) as (app, schema):
         start, rng = time.perf_counter(), random.Random(size)
         world = seed_world(rng)
-        seed_orders(size, rng, world, args.db)
+        seed_orders(size, rng, world, args.db, status)
         if args.db == "postgresql":  # a settled visibility map, not autovacuum's
             cust.pg_admin(args.pg_url, "VACUUM ANALYZE", schema)
         else:
@@ -346,6 +348,7 @@ def main() -> None:
     figures: dict = {"db": args.db, "sizes": sizes, "rounds": args.rounds}
     results = [measure_approval(size, args, figures) for size in sizes]
     report(results, figures)
+    bulk_paid.report([bulk_paid.measure(size, args) for size in sizes], figures)
     figures = {k: round(v, 6) if isinstance(v, float) else v for k, v in figures.items()}
     figures["load_average"] = round(os.getloadavg()[0], 2)  # others' work skews wall-clock figures
     print(json.dumps(figures))

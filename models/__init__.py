@@ -2,6 +2,7 @@
 
 from models.adverse import AdverseCase
 from models.audit import AuditLog
+from models.bulk import BulkRun
 from models.catalog import Product
 from models.customers import Customer, OwnershipChange
 from models.db import db
@@ -28,13 +29,14 @@ GOVERNED = [
     StockMove,
     AdverseCase,
 ]
-LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance, JobRun]
+LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance, JobRun, BulkRun]
 ALL_TABLES = [AuditLog, ExportLog, *GOVERNED, *LEDGERS]
 MODELS = {m.model_key(): m for m in ALL_TABLES}
 
 __all__ = [
     "AdverseCase",
     "AuditLog",
+    "BulkRun",
     "Customer",
     "FollowUp",
     "FollowUpTask",

@@ -188,6 +188,13 @@ def _v11_grid_sort_and_scope_indexes(migrator: SchemaMigrator) -> None:
     _index("adverse_case", "opened_at")
 
 
+def _v12_bulk_runs(migrator: SchemaMigrator) -> None:
+    """Bulk runs of transitions with effects, as jobs with progress (issue 8 item 8)."""
+    from models.bulk import BulkRun
+
+    db.create_tables([BulkRun], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -208,6 +215,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         _v10_discount_below_list_and_effects,
     ),
     (11, "index each grid's sort and store scope", _v11_grid_sort_and_scope_indexes),
+    (12, "bulk runs: a step with effects on many records, as a job", _v12_bulk_runs),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -70,6 +70,8 @@ class TasksSection(_Section):
     # A job's lock expires by itself after this long, so a run killed mid-way (power cut,
     # kill -9) cannot block its job for ever. Keep it well above the slowest run.
     lock_minutes: int = Field(360, ge=1, le=24 * 60)
+    # A step with effects on more records than this runs as a job, this many per transaction.
+    bulk_batch: int = Field(500, ge=1, le=10000)
     schedule: dict[str, str] = {}
 
     @field_validator("url")

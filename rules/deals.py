@@ -63,3 +63,17 @@ def undo(order: Any) -> None:
     if customer.last_deal_at == order.paid_at:
         customer.last_deal_at = _other_deals(order)
         customer.save()
+
+
+def record_many(orders: Any, where: Any, paid_at: datetime) -> int:
+    """Set-based `record` for the orders matching `where`, all paid at `paid_at` (one audit row
+    per customer whose last purchase moves). Returns the number of customers moved."""
+    from models.customers import Customer
+    from rules import current_actor
+    from rules.bulk import audited_update
+
+    buyers = orders.select(orders.customer).where(where)
+    moves = Customer.id.in_(buyers) & (
+        Customer.last_deal_at.is_null() | (Customer.last_deal_at < paid_at)
+    )
+    return audited_update(Customer, moves, {Customer.last_deal_at: paid_at}, current_actor())

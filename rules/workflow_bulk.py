@@ -61,22 +61,16 @@ def _eligible(model: Any, where: Any, t: Any, actor: Any, now: Any) -> Any:
     return eligible
 
 
-def bulk_take(model: Any, where: Any, action: str, note: str = "", to: str | None = None) -> int:
-    """Take `action` on every row matching `where` that may take it now, set-based (rows at
-    another state, outside the actor's scope or self-approved are left alone; the caller
-    reports them with `refusal`). Returns the number of rows moved."""
-    from models.db import db
-    from models.workflow import Transition
-    from rules.bulk import audited_update
-    from rules.workflow_notify import notify_next
-
-    actor = current_actor()
+def checked_step(
+    model: Any, action: str, note: str, to: str | None, actor: Any, set_based: bool = False
+) -> Any:
+    """The transition `action` (ending at `to`) if `actor` may take it on some rows: their
+    permission, checked once for a whole bulk step; refusals per row come from the engine."""
     key = model.model_key()
-    wf = flow(key)
-    t = next((x for x in wf.transitions if x.action == action and to in (None, x.to)), None)
+    t = next((x for x in flow(key).transitions if x.action == action and to in (None, x.to)), None)
     if t is None:
         raise RuleViolation(_('No step "%(step)s".', step=_(action)))
-    if t.effects:
+    if set_based and t.effects:
         raise RuleViolation(
             _(
                 'The step "%(step)s" is taken one record at a time.',
@@ -93,6 +87,22 @@ def bulk_take(model: Any, where: Any, action: str, note: str = "", to: str | Non
                 roles=roles_text(t.roles),
             )
         )
+    return t
+
+
+def bulk_take(model: Any, where: Any, action: str, note: str = "", to: str | None = None) -> int:
+    """Take `action` on every row matching `where` that may take it now, set-based (rows at
+    another state, outside the actor's scope or self-approved are left alone; the caller
+    reports them with `refusal`). Returns the number of rows moved."""
+    from models.db import db
+    from models.workflow import Transition
+    from rules.bulk import audited_update
+    from rules.workflow_notify import notify_next
+
+    actor = current_actor()
+    key = model.model_key()
+    wf = flow(key)
+    t = checked_step(model, action, note, to, actor, set_based=True)
     now = utcnow()
     eligible = _eligible(model, where, t, actor, now)
     status = getattr(model, wf.field)

@@ -4,6 +4,9 @@ person per batch, not one per record."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
@@ -11,6 +14,22 @@ from rules import SYSTEM, Actor, acting_as, i18n, settings
 from rules.i18n import gettext as _
 from rules.workflow import flow, label
 from rules.workflow_config import CREATOR
+
+_batch: ContextVar[dict | None] = ContextVar("notify_batch", default=None)
+
+
+@contextmanager
+def one_message_per_batch(person: Actor) -> Iterator[None]:
+    """Inside the block, steps taken one record at a time are counted, not announced; at the
+    end each person who acts next gets one message for the whole batch."""
+    token = _batch.set({})
+    try:
+        yield
+        pending = _batch.get() or {}
+    finally:
+        _batch.reset(token)
+    for (table, state, action), count in pending.items():
+        notify_next(table, state, person, action, count)
 
 
 def next_roles(table: str, state: str) -> frozenset[str]:
@@ -30,6 +49,10 @@ def notify_next(
 
     roles = next_roles(table, state)
     if not roles or not count:
+        return 0
+    pending = _batch.get()
+    if pending is not None:
+        pending[(table, state, action)] = pending.get((table, state, action), 0) + count
         return 0
     ids = {s.id for role in sorted(roles) for s in Staff.with_role(role)} - {person.id}
     messages = []

@@ -15,6 +15,7 @@ from rules.i18n import gettext as _
 from rules.pickup import check_goods_out, goods_leave_from
 from rules.stock import post_outbound
 from rules.workflow import Step, effect, relies_on
+from rules.workflow_batch import batch_effect
 
 TABLE = "sales_order"
 # printing (money vouchers, voided invoices), last purchase, reports and the goods-out queue
@@ -65,6 +66,21 @@ def record_payment(order: Any, step: Step) -> None:
     deals.record(order)
 
 
+def _discount_cleared(orders: Any) -> Any:
+    return ~orders.discount_flagged | orders.discount_approved_by.is_null(False)
+
+
+@batch_effect(TABLE, "record_payment", accepts=_discount_cleared)
+def record_payment_batch(orders: Any, where: Any, step: Step, now: Any) -> dict:
+    """`record_payment` for a batch whose discounts need no approval (or have it)."""
+    from peewee import Case
+
+    deals.record_many(orders, where, now)
+    unpaid = orders.paid_amount.is_null() | (orders.paid_amount == 0)
+    return {orders.paid_amount: Case(None, [(unpaid, orders.total)], orders.paid_amount),
+            orders.paid_at: now}  # fmt: skip
+
+
 @effect(TABLE, "undo_payment")
 def undo_payment(order: Any, step: Step) -> None:
     """The payment is taken back: the last purchase falls back, the amount is cleared."""
@@ -81,6 +97,15 @@ def earn_points(order: Any, step: Step) -> None:
     rate = settings().sales.points_per_yuan
     order.points_earned = int((order.total * rate).to_integral_value(rounding=ROUND_DOWN))
     points_ledger.post(order.customer_id, order.points_earned, "earn", source, step.person)
+
+
+@batch_effect(TABLE, "earn_points", accepts=lambda orders: orders.points_redeemed == 0)
+def earn_points_batch(orders: Any, where: Any, step: Step, now: Any) -> dict:
+    """`earn_points` for a batch that redeems nothing (a redemption's balance check is per
+    order): one ledger line per order, balances moved once per customer."""
+    earned = points_ledger.whole_points(orders.total, settings().sales.points_per_yuan)
+    points_ledger.earn_many(orders, where, earned, step.person, now)
+    return {orders.points_earned: earned}
 
 
 @effect(TABLE, "reverse_points")

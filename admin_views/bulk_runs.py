@@ -1,0 +1,51 @@
+"""Bulk runs in the grid (issue 8 item 8): a step with effects on more than one batch of
+records starts a job and opens its progress page, which the person may leave and come back to
+(the inbox message sent when it ends links to it). Only the person who started a run sees it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, request
+from flask_admin import expose
+
+from admin_views import state_label
+from models.bulk import BulkRun
+from rules import RuleViolation
+from tasks import bulk as bulk_jobs
+
+
+class BulkRunMixin:
+    """Mix into a grid with workflow actions (ApprovalMixin)."""
+
+    def run_as_job(self, where: Any, t: Any, note: str) -> Any:
+        """Start the step on the visible rows matching `where` as a job; show its progress."""
+        try:
+            run = bulk_jobs.start(self.model, where, t.action, note, t.to)
+        except RuleViolation as exc:
+            flash(exc.message(), "error")
+            return redirect(self.get_url(".index_view"))
+        return redirect(self.get_url(".bulk_run_view", id=run.id))
+
+    def _own_run(self) -> BulkRun:
+        run = BulkRun.get_or_none(BulkRun.id == request.values.get("id", type=int))
+        if run is None or run.person_id != g.actor.id or run.model != self.model.model_key():
+            abort(404)
+        return run
+
+    @expose("/bulk_run/")
+    def bulk_run_view(self) -> Any:
+        """The run's progress (the page reloads itself while it runs) and its refusals."""
+        run = self._own_run()
+        return self.render("grid/bulk_run.html", run=run, step=state_label(run.to_state, run.model))
+
+    @expose("/bulk_run/resume/", methods=("POST",))
+    def bulk_run_resume_view(self) -> Any:
+        """Queue a failed run again: it resumes after its last finished batch."""
+        run = self._own_run()
+        if run.state == "failed":
+            try:
+                bulk_jobs.run_bulk_later(run.id)
+            except Exception:  # noqa: BLE001  (the run records its own failure)
+                pass
+        return redirect(self.get_url(".bulk_run_view", id=run.id))
