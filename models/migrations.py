@@ -188,6 +188,18 @@ def _v11_grid_sort_and_scope_indexes(migrator: SchemaMigrator) -> None:
     _index("adverse_case", "opened_at")
 
 
+def _v12_step_forms(migrator: SchemaMigrator) -> None:
+    """Issue 8 item 5: what finance and the warehouse fill in at their step (step forms)."""
+    _add_columns(
+        "sales_order",
+        {
+            "payment_ref": "VARCHAR(60) NOT NULL DEFAULT ''",
+            "courier": "VARCHAR(40) NOT NULL DEFAULT ''",
+            "tracking_no": "VARCHAR(40) NOT NULL DEFAULT ''",
+        },
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -208,6 +220,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         _v10_discount_below_list_and_effects,
     ),
     (11, "index each grid's sort and store scope", _v11_grid_sort_and_scope_indexes),
+    (12, "step forms: payment reference, courier and tracking number", _v12_step_forms),
 ]
 LATEST = MIGRATIONS[-1][0]
 
