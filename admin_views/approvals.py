@@ -18,13 +18,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from admin_views import state_label
+from admin_views.record_page import RecordPageMixin
 from rules import RuleViolation
 from rules.approval import steps
-from rules.workflow import find, refusal, take
+from rules.workflow import find, flow, refusal, take
 from rules.workflow_bulk import bulk_take
+from rules.workflow_config import CREATOR
 
 
-class ApprovalMixin:
+class ApprovalMixin(RecordPageMixin):
     """Mix into a GuardedModelView of a table with a `[workflows.<table>]` section."""
 
     def _step(self, state: str) -> Any:
@@ -32,14 +34,19 @@ class ApprovalMixin:
         return next((t for t in steps(self.model.model_key()) if t.to == state), None)
 
     def _may(self, t: Any) -> bool:
-        return t is not None and (g.actor.has_any(set(t.roles)) or "creator" in t.roles)
+        """Could the person take `t` on some record: a role of it, or as the creator of
+        records they may enter (the engine decides per record)."""
+        if t is None:
+            return False
+        return g.actor.has_any(set(t.roles) - {CREATOR}) or (CREATOR in t.roles and self.can_create)
 
     def is_action_allowed(self, name: str) -> bool:
+        """The bulk menu lists only the transitions this person could take."""
         if name.startswith("to_"):
-            step = self._step(name[3:])
-            return self._may(step)
-        if name in ("reject", "cancel"):
-            return self.can_edit
+            return self._may(self._step(name[3:]))
+        if name in ("submit", "reject", "cancel"):
+            wf = flow(self.model.model_key())
+            return any(self._may(t) for t in wf.transitions if t.action == name)
         return super().is_action_allowed(name)
 
     def __init__(self, model: Any, *args: Any, **kwargs: Any):

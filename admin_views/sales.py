@@ -17,7 +17,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
-from models import Customer, Location, SalesOrder, SalesOrderLine, Transition
+from models import Customer, Location, SalesOrder, SalesOrderLine
 from rules import settings
 from rules.customers import customers_served_by
 from rules.discounts import share_of_list
@@ -219,7 +219,6 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["transitions"] = Transition.history("sales_order", kwargs["model"].id)
             kwargs["vouchers"] = [
                 (k, label) for k, label in VOUCHERS if PRINTABLE[k](kwargs["model"])
             ]

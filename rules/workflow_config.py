@@ -56,6 +56,7 @@ class WorkflowTransition(_Strict):
     effects: list[str] = []
     reason_required: bool = False  # a reject or cancel keeps its reason in the history
     form: list[StepField] = []  # fields the person fills in at this step (step forms)
+    label: Label | None = None  # the button's words (default: the state it leads to)
 
     _one_or_many = field_validator("from_", "roles", "effects", mode="before")(
         classmethod(lambda cls, v: _listed(v))
