@@ -24,6 +24,7 @@ from rules.approval import steps
 from rules.workflow import find, flow, refusal, take
 from rules.workflow_bulk import bulk_take
 from rules.workflow_config import CREATOR
+from rules.workflow_next import step_label
 
 
 class ApprovalMixin(RecordPageMixin):
@@ -143,7 +144,7 @@ class ApprovalMixin(RecordPageMixin):
 
     @expose("/approve_matching/", methods=("POST",))
     def approve_matching_view(self) -> Any:
-        """Approve every order that matches the list's current search and filters."""
+        """Take a step on every record that matches the list's current search and filters."""
         state = request.form.get("step", "")
         if state not in self.my_steps():
             return self.inaccessible_callback("approve_matching")
@@ -162,7 +163,7 @@ class ApprovalMixin(RecordPageMixin):
                 moved = bulk_take(self.model, matching, t.action, note, t.to)
                 flash(
                     _(
-                        "%(action)s: %(ok)d matching orders done.",
+                        "%(action)s: %(ok)d matching records done.",
                         action=state_label(state),
                         ok=moved,
                     ),
@@ -187,7 +188,7 @@ class ApprovalMixin(RecordPageMixin):
 
     @expose("/reason/", methods=("GET", "POST"))
     def reason_view(self) -> Any:
-        """Reject or cancel the selected orders with a reason that is kept in their history."""
+        """Reject or cancel the selected records with a reason that is kept in their history."""
         verb = request.values.get("verb")
         if verb not in ("reject", "cancel") or not self.can_edit:
             return self.inaccessible_callback("reason")
@@ -200,8 +201,10 @@ class ApprovalMixin(RecordPageMixin):
                 done = _("Rejected") if verb == "reject" else _("Cancelled")
                 self.run_per_row(ids, lambda row: take(row, verb, reason), done)
                 return redirect(self.get_url(".index_view"))
+        key = self.model.model_key()
+        title = next(step_label(key, t) for t in flow(key).transitions if t.action == verb)
         return self.render(
-            "sales/reason.html", rows=self.selected(ids), verb=verb, ids=",".join(ids)
+            "grid/reason.html", rows=self.selected(ids), verb=verb, ids=",".join(ids), title=title
         )
 
     # -- vouchers ---------------------------------------------------------------------------

@@ -133,7 +133,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         ],
     }
     details_template = "sales/details.html"
-    list_template = "sales/list.html"
+    list_template = "grid/workflow_list.html"
     form_columns = (
         "customer",
         "delivery",
