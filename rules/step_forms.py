@@ -46,6 +46,8 @@ def choices(table: str, field: str) -> list[str] | None:
 
 
 def field_label(f: StepField) -> str:
+    """The field's label in the current language (its messages start with it)."""
+    RuleViolation.self_named.add(f.field)
     return f.label.zh_CN if locale.get().startswith("zh") else f.label.en
 
 
@@ -62,7 +64,9 @@ def fill(record: Any, t: WorkflowTransition, values: dict[str, Any]) -> None:
         raw = values[f.field]
         raw = raw.strip() if isinstance(raw, str) else raw
         column = record._meta.fields[f.field]
-        if getattr(column, "field_type", "") == "DECIMAL" and raw not in (None, ""):
+        if getattr(column, "field_type", "") == "DECIMAL":
+            if raw in (None, ""):
+                continue  # left empty: the stored value (or the step's default) stands
             try:
                 raw = Decimal(str(raw))
             except InvalidOperation:

@@ -228,7 +228,7 @@ def take(record: Any, action: str, note: str = "", values: dict[str, Any] | None
     one transaction. Raises RuleViolation with the reason (a field's, keyed by the field)."""
     from models.db import db
     from models.workflow import Transition
-    from rules.step_forms import fill, problems
+    from rules.step_forms import fill
     from rules.workflow_notify import notify_next
 
     actor = current_actor()
@@ -241,9 +241,7 @@ def take(record: Any, action: str, note: str = "", values: dict[str, Any] | None
         raise RuleViolation(why)
     if t.reason_required and not (note or "").strip():
         raise RuleViolation({"note": [_("Give a reason.")]})
-    fill(record, t, values or {})
-    if problems(record, t):
-        raise RuleViolation(problems(record, t))
+    fill(record, t, values or {})  # checked by the save check, after the effects' own refusals
     step = Step(actor, t, from_state, note or "")
     with db.atomic(), moving(record, t):
         with effect_of(record, t.action):
