@@ -19,14 +19,17 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views import state_label
 from admin_views.bulk_runs import BulkRunMixin
+from admin_views.record_page import RecordPageMixin
 from rules import RuleViolation
 from rules.approval import steps
-from rules.workflow import find, refusal, take
+from rules.workflow import find, flow, refusal, take
 from rules.workflow_bulk import bulk_take
+from rules.workflow_config import CREATOR
+from rules.workflow_next import step_label
 from tasks.bulk import inline
 
 
-class ApprovalMixin(BulkRunMixin):
+class ApprovalMixin(BulkRunMixin, RecordPageMixin):
     """Mix into a GuardedModelView of a table with a `[workflows.<table>]` section."""
 
     def _step(self, state: str) -> Any:
@@ -34,14 +37,19 @@ class ApprovalMixin(BulkRunMixin):
         return next((t for t in steps(self.model.model_key()) if t.to == state), None)
 
     def _may(self, t: Any) -> bool:
-        return t is not None and (g.actor.has_any(set(t.roles)) or "creator" in t.roles)
+        """Could the person take `t` on some record: a role of it, or as the creator of
+        records they may enter (the engine decides per record)."""
+        if t is None:
+            return False
+        return g.actor.has_any(set(t.roles) - {CREATOR}) or (CREATOR in t.roles and self.can_create)
 
     def is_action_allowed(self, name: str) -> bool:
+        """The bulk menu lists only the transitions this person could take."""
         if name.startswith("to_"):
-            step = self._step(name[3:])
-            return self._may(step)
-        if name in ("reject", "cancel"):
-            return self.can_edit
+            return self._may(self._step(name[3:]))
+        if name in ("submit", "reject", "cancel"):
+            wf = flow(self.model.model_key())
+            return any(self._may(t) for t in wf.transitions if t.action == name)
         return super().is_action_allowed(name)
 
     def __init__(self, model: Any, *args: Any, **kwargs: Any):
@@ -135,7 +143,7 @@ class ApprovalMixin(BulkRunMixin):
 
     @expose("/approve_matching/", methods=("POST",))
     def approve_matching_view(self) -> Any:
-        """Approve every order that matches the list's current search and filters."""
+        """Take a step on every record that matches the list's current search and filters."""
         state = request.form.get("step", "")
         if state not in self.my_steps():
             return self.inaccessible_callback("approve_matching")
@@ -156,7 +164,7 @@ class ApprovalMixin(BulkRunMixin):
                 moved = bulk_take(self.model, matching, t.action, note, t.to)
                 flash(
                     _(
-                        "%(action)s: %(ok)d matching orders done.",
+                        "%(action)s: %(ok)d matching records done.",
                         action=state_label(state),
                         ok=moved,
                     ),
@@ -181,7 +189,7 @@ class ApprovalMixin(BulkRunMixin):
 
     @expose("/reason/", methods=("GET", "POST"))
     def reason_view(self) -> Any:
-        """Reject or cancel the selected orders with a reason that is kept in their history."""
+        """Reject or cancel the selected records with a reason that is kept in their history."""
         verb = request.values.get("verb")
         if verb not in ("reject", "cancel") or not self.can_edit:
             return self.inaccessible_callback("reason")
@@ -194,8 +202,10 @@ class ApprovalMixin(BulkRunMixin):
                 done = _("Rejected") if verb == "reject" else _("Cancelled")
                 self.run_per_row(ids, lambda row: take(row, verb, reason), done)
                 return redirect(self.get_url(".index_view"))
+        key = self.model.model_key()
+        title = next(step_label(key, t) for t in flow(key).transitions if t.action == verb)
         return self.render(
-            "sales/reason.html", rows=self.selected(ids), verb=verb, ids=",".join(ids)
+            "grid/reason.html", rows=self.selected(ids), verb=verb, ids=",".join(ids), title=title
         )
 
     # -- vouchers ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
-from models import Customer, Location, SalesOrder, SalesOrderLine, Transition
+from models import Customer, Location, SalesOrder, SalesOrderLine
 from rules import settings
 from rules.customers import customers_served_by
 from rules.discounts import share_of_list
@@ -62,6 +62,9 @@ LABELS = {
     "paid_at": _l("Paid"),
     "shipped_at": _l("Shipped"),
     "paid_amount": _l("Paid amount"),
+    "payment_ref": _l("Payment reference"),
+    "courier": _l("Courier"),
+    "tracking_no": _l("Tracking number"),
     "store": _l("Store"),
     "pickup_location": _l("Pickup at"),
     "ship_from": _l("Ships from"),
@@ -133,7 +136,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         ],
     }
     details_template = "sales/details.html"
-    list_template = "sales/list.html"
+    list_template = "grid/workflow_list.html"
     form_columns = (
         "customer",
         "delivery",
@@ -219,7 +222,6 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["transitions"] = Transition.history("sales_order", kwargs["model"].id)
             kwargs["vouchers"] = [
                 (k, label) for k, label in VOUCHERS if PRINTABLE[k](kwargs["model"])
             ]

@@ -261,7 +261,9 @@ def printable_order(delivery: str) -> int:
             if state == "paid" and row.discount_flagged:  # the gift counts as discount (B3)
                 approve_discount(row)
                 row = SalesOrder.get_by_id(order.id)
-            assert approval.approve(row) == state
+            # the ship step's form (issue 8 item 5): an express parcel's courier and number
+            form = {"courier": "顺丰速运", "tracking_no": "SF1234567890"}
+            assert approval.approve(row, values=form if state == "shipped" else None) == state
     return order.id
 
 

@@ -195,6 +195,18 @@ def _v12_bulk_runs(migrator: SchemaMigrator) -> None:
     db.create_tables([BulkRun], safe=True)
 
 
+def _v13_step_forms(migrator: SchemaMigrator) -> None:
+    """Issue 8 item 5: what finance and the warehouse fill in at their step (step forms)."""
+    _add_columns(
+        "sales_order",
+        {
+            "payment_ref": "VARCHAR(60) NOT NULL DEFAULT ''",
+            "courier": "VARCHAR(40) NOT NULL DEFAULT ''",
+            "tracking_no": "VARCHAR(40) NOT NULL DEFAULT ''",
+        },
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -216,6 +228,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     ),
     (11, "index each grid's sort and store scope", _v11_grid_sort_and_scope_indexes),
     (12, "bulk runs: a step with effects on many records, as a job", _v12_bulk_runs),
+    (13, "step forms: payment reference, courier and tracking number", _v13_step_forms),
 ]
 LATEST = MIGRATIONS[-1][0]
 

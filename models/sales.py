@@ -61,6 +61,9 @@ class SalesOrder(BaseModel):
     address = CharField(max_length=200, default="")
     payment_method = CharField(max_length=10, default="wechat")
     paid_amount = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    payment_ref = CharField(max_length=60, default="")  # step form of confirm_payment
+    courier = CharField(max_length=40, default="")  # step form of ship (express)
+    tracking_no = CharField(max_length=40, default="")
     subtotal = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     total = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     points_earned = IntegerField(default=0)

@@ -20,6 +20,10 @@ from rules.config import Settings
 class RuleViolation(Exception):
     """A write refused by a rule. `errors` maps field name (or "__all__") to messages."""
 
+    #: Fields whose messages name the field in the person's words themselves (step forms):
+    #: `message()` does not prefix them with the raw field name.
+    self_named: set[str] = set()
+
     def __init__(self, errors: dict[str, list[str]] | str):
         if isinstance(errors, str):
             errors = {"__all__": [errors]}
@@ -30,7 +34,7 @@ class RuleViolation(Exception):
         """One line for a flash or a CLI: 'field: msg; other: msg'."""
         parts = []
         for name, msgs in self.errors.items():
-            prefix = "" if name == "__all__" else f"{name}: "
+            prefix = "" if name == "__all__" or name in self.self_named else f"{name}: "
             parts.extend(prefix + m for m in msgs)
         return "; ".join(parts)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from rules import Actor
 from rules.i18n import gettext as _
+from rules.step_forms import problems
 from rules.workflow import find, flow, moving, moving_by, refusal, state_text, take, workflow
 from rules.workflow_bulk import bulk_take
 
@@ -38,7 +39,9 @@ def check_transition(record: Any, action: str, old: dict | None, actor: Actor) -
     if old[wf.field] not in t.from_ or state != t.to:
         return {wf.field: [_("Use the approval actions to change the status.")]}
     why = refusal(record, t, t.action, actor)
-    return {"__all__": [why]} if why else None
+    if why:
+        return {"__all__": [why]}
+    return problems(record, t) or None  # the step form's required fields, on every path
 
 
 CHECKS = [check_transition]
@@ -50,8 +53,8 @@ def steps(model_key: str) -> list[Any]:
     return wf.chain() if wf else []
 
 
-def approve(record: Any, note: str = "") -> str:
-    """Take the next step of the main path from the record's state."""
+def approve(record: Any, note: str = "", values: dict[str, Any] | None = None) -> str:
+    """Take the next step of the main path from the record's state (with its step form)."""
     wf = flow(record.model_key())
     state = getattr(record, wf.field)
     nxt = next((t for t in steps(record.model_key()) if state in t.from_), None)
@@ -65,7 +68,7 @@ def approve(record: Any, note: str = "") -> str:
                 state=state_text(record.model_key(), state),
             )
         )
-    return take(record, nxt.action, note)
+    return take(record, nxt.action, note, values)
 
 
 def reject(record: Any, reason: str) -> None:

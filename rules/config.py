@@ -134,6 +134,8 @@ class SalesSection(_Section):
     points_per_yuan: Decimal = Field(Decimal("1"), ge=0)
     yuan_per_point: Decimal = Field(Decimal("0.01"), ge=0)
     ship_from: str = "WH01"
+    # the couriers a shipper chooses from at the ship step (printed on the express waybill)
+    couriers: list[str] = ["顺丰速运", "中通快递", "圆通速递", "韵达快递", "京东物流", "EMS"]
 
 
 class CustomersSection(_Section):

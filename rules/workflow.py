@@ -222,11 +222,13 @@ def moving_by(record: Any) -> WorkflowTransition | str | None:
     return getattr(record, _FLAG, None)
 
 
-def take(record: Any, action: str, note: str = "") -> str:
-    """Take `action` on `record` as the acting person: check it, run its effects as SYSTEM on
-    their behalf, save the new state and log the transition, in one transaction."""
+def take(record: Any, action: str, note: str = "", values: dict[str, Any] | None = None) -> str:
+    """Take `action` on `record` as the acting person, with the step form's `values`: check it,
+    run its effects as SYSTEM on their behalf, save the new state and log the transition, in
+    one transaction. Raises RuleViolation with the reason (a field's, keyed by the field)."""
     from models.db import db
     from models.workflow import Transition
+    from rules.step_forms import fill
     from rules.workflow_notify import notify_next
 
     actor = current_actor()
@@ -239,6 +241,7 @@ def take(record: Any, action: str, note: str = "") -> str:
         raise RuleViolation(why)
     if t.reason_required and not (note or "").strip():
         raise RuleViolation({"note": [_("Give a reason.")]})
+    fill(record, t, values or {})  # checked by the save check, after the effects' own refusals
     step = Step(actor, t, from_state, note or "")
     with db.atomic(), moving(record, t):
         with effect_of(record, t.action):

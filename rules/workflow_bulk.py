@@ -14,6 +14,7 @@ from peewee import FieldAlias, Value, fn
 from models.audit import utcnow
 from rules import RuleViolation, current_actor
 from rules.i18n import gettext as _
+from rules.step_forms import field_label, required_fields
 from rules.workflow import _locale, flow, holds_role, label, roles_text
 
 
@@ -79,6 +80,9 @@ def checked_step(
         )
     if t.reason_required and not (note or "").strip():
         raise RuleViolation({"note": [_("Give a reason.")]})
+    if required_fields(t):  # a set-based step has no step form to fill them in
+        f = required_fields(t)[0]
+        raise RuleViolation({f.field: [_("%(field)s: fill this in.", field=field_label(f))]})
     if not actor.has_any(set(t.roles)) and not holds_role(model(created_by=actor.id), t, actor):
         raise RuleViolation(
             _(

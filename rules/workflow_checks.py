@@ -28,6 +28,7 @@ def check_workflows(s: Any, models: dict[str, type], active: frozenset[str]) -> 
         if errors:
             continue
         errors += _transitions(where, key, wf, s)
+        errors += _forms(where, wf, model)
         errors += _effects(where, key, wf, active)
         errors += _reachable(where, wf)
     return errors
@@ -82,6 +83,21 @@ def _transitions(where: str, key: str, wf: Workflow, s: Any) -> list[str]:
                     f'{at}.roles[{j}]: "{role}" may take "{t.action}" but '
                     f"permissions.{key}.edit does not include it (the step saves the record)"
                 )
+    return errors
+
+
+def _forms(where: str, wf: Workflow, model: type) -> list[str]:
+    """A step-form field (or a field its `when` tests) that the model does not have."""
+    errors = []
+    fields = model._meta.fields
+    for i, t in enumerate(wf.transitions):
+        for j, f in enumerate(t.form):
+            at = f"{where}.transitions[{i}].form[{j}]"
+            if f.field not in fields:
+                errors.append(f'{at}.field: {model.model_key()} has no field "{f.field}"')
+            for name in f.when:
+                if name not in fields:
+                    errors.append(f'{at}.when.{name}: {model.model_key()} has no field "{name}"')
     return errors
 
 

@@ -33,6 +33,19 @@ def _listed(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+class StepField(_Strict):
+    """A field the person fills in at a step (a step form), stored on the record."""
+
+    field: str = Field(min_length=1)
+    label: Label
+    required: bool = True
+    # required only on records whose fields hold these values (e.g. delivery = "express")
+    when: dict[str, str] = {}
+
+    def applies(self, record: Any) -> bool:
+        return all(str(getattr(record, k, "")) == v for k, v in self.when.items())
+
+
 class WorkflowTransition(_Strict):
     from_: list[str] = Field(alias="from", min_length=1)
     action: str = Field(min_length=1, max_length=30, pattern=r"^[a-z][a-z0-9_]*$")
@@ -42,9 +55,10 @@ class WorkflowTransition(_Strict):
     self_approval: bool = False
     effects: list[str] = []
     reason_required: bool = False  # a reject or cancel keeps its reason in the history
-    form: list[str] = []  # fields the person fills in at this step (step forms)
+    form: list[StepField] = []  # fields the person fills in at this step (step forms)
+    label: Label | None = None  # the button's words (default: the state it leads to)
 
-    _one_or_many = field_validator("from_", "roles", "effects", "form", mode="before")(
+    _one_or_many = field_validator("from_", "roles", "effects", mode="before")(
         classmethod(lambda cls, v: _listed(v))
     )
 

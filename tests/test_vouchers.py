@@ -138,9 +138,13 @@ def make_order(world, delivery="pickup", to="shipped", lines=None, **fields):
             if state == "paid" and row.discount_flagged:  # the gift is a discount too (B3)
                 approve_discount(row)
                 row = SalesOrder.get_by_id(order.id)
-            approval.approve(row)
+            approval.approve(row, values=SHIPPED if state == "shipped" else None)
     with system():
         return SalesOrder.get_by_id(order.id)
+
+
+#: The ship step's form (issue 8 item 5): an express parcel's courier and tracking number.
+SHIPPED = {"courier": "顺丰速运", "tracking_no": "SF1234567890"}
 
 
 def delivery_for(kind: str) -> str:
@@ -166,7 +170,10 @@ def expected_figures(kind: str) -> list[str]:
         "sales_receipt": ["396.00", f"{total:.2f}", "微信支付", f"+{earned}"],
         "payment_receipt": [f"{total:.2f}", rmb_upper(total), "微信支付"],
         "pickup_voucher": ["蜂胶软胶囊", "赠品", "合计数量 Total quantity 3"],
-        "express_waybill": ["蜂胶软胶囊×2瓶", "3件", "江苏省南京市鼓楼区中山北路288号"],
+        "express_waybill": [
+            *("蜂胶软胶囊×2瓶", "3件", "江苏省南京市鼓楼区中山北路288号"),
+            *SHIPPED.values(),  # the ship step's form
+        ],
         "points_slip": [
             str(OPENING_POINTS),
             "-500",
@@ -345,7 +352,7 @@ def test_printable_states_along_the_chain(shop, delivery):
             if state == "paid":  # the gift line is a discount above the limit (B3)
                 approve_discount(order)
                 order = SalesOrder.get_by_id(order.id)
-            approval.approve(order)
+            approval.approve(order, values=SHIPPED if state == "shipped" else None)
         assert order.status == state
         for kind in KINDS:
             allowed = kind in EXPECTED[state] and kind != wrong

@@ -89,3 +89,16 @@ CONFIG: dict[str, Any] = {
         }
     },
 }  # fmt: skip
+
+
+def view() -> type:
+    """5. The view: a grid with the workflow mixin; its record page, bulk menu and step
+    endpoint come from the shared mechanism (admin_views/record_page.py, templates/grid/)."""
+    from admin_views.approvals import ApprovalMixin
+    from admin_views.base import GuardedModelView
+
+    class TicketView(ApprovalMixin, GuardedModelView):
+        column_list = ("title", "status", "credits")
+        form_columns = ("title",)
+
+    return TicketView

@@ -5,7 +5,7 @@ purchase are written whatever that person may edit, and audited as "by X via <st
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from models.audit import utcnow
@@ -13,6 +13,7 @@ from rules import RuleViolation, deals, settings
 from rules import points as points_ledger
 from rules.i18n import gettext as _
 from rules.pickup import check_goods_out, goods_leave_from
+from rules.step_forms import field_check
 from rules.stock import post_outbound
 from rules.workflow import Step, effect, relies_on
 from rules.workflow_batch import batch_effect
@@ -126,3 +127,19 @@ def post_sale_outbound(order: Any, step: Step) -> None:
     lines = [(line, line.quantity) for line in order.lines]
     post_outbound(lines, place, "sale_outbound", f"sales_order:{order.id}", order.number)
     order.shipped_at = utcnow()
+
+
+# -- step forms (issue 8 item 5): what finance and the warehouse fill in at their step ---------
+
+
+@field_check(TABLE, "courier", choices=lambda: list(settings().sales.couriers))
+def _courier(order: Any, value: Any) -> str | None:
+    return None  # the choice from [sales] couriers is the whole rule
+
+
+@field_check(TABLE, "paid_amount")
+def _amount_received(order: Any, value: Any) -> str | None:
+    """B3: the money received is the order's total, to the fen."""
+    if Decimal(value) != order.total:
+        return _("it must equal the order total, ¥%(total)s.", total=f"{order.total:.2f}")
+    return None

@@ -19,9 +19,11 @@ from models.sales import SalesOrder, SalesOrderLine
 from models.stock import StockMove
 from printouts.vouchers import voucher_number
 from rules import points
+from rules.workflow import take
 from tests.browser.conftest import login, set_language
 from tests.browser.journey import act_as, path_of, save_form, shoot
 from tests.conftest import system
+from tests.test_sales import acting
 
 CUSTOMER = "王秀英"
 OPENING_STOCK = 50
@@ -247,21 +249,105 @@ def test_sales_order_submitted_verified_paid_shipped_and_printed(live_server, pa
     assert refusal in waybill.text(), waybill.text()[:2000]
     assert "None of the selected records can be printed." in waybill.text()
 
-    # 6. The details page lists the four approval steps, each by its own person.
+    # 6. The details page's timeline lists the four steps, each by its own person.
     page.goto(details)
     status = page.locator("table.searchable tr", has=page.get_by_text("Status", exact=True))
     expect(status.locator(".badge")).to_have_text("Shipped")
-    steps = page.get_by_test_id("transitions")
-    rows = steps.locator("tbody tr")
+    rows = page.get_by_test_id("timeline").locator("li")
     expect(rows).to_have_count(len(CHAIN))
-    shown = []
-    for i in range(rows.count()):
-        cells = [t.strip() for t in rows.nth(i).locator("td").all_inner_texts()]
-        assert cells[0], cells  # when
-        shown.append(tuple(cells[1:4]))  # from, to, by
-    assert shown == [(a.capitalize(), b.capitalize(), who) for a, b, who in CHAIN], shown
+    for i, (a, b, who) in enumerate(CHAIN):
+        expect(rows.nth(i)).to_contain_text(f"{a.capitalize()} → {b.capitalize()}")
+        expect(rows.nth(i)).to_contain_text(who.title())
     with system():
         logged = Transition.history("sales_order", oid)
         assert [(t.from_state, t.to_state, t.by_name) for t in logged] == CHAIN
     expect(page.get_by_test_id("lines")).to_contain_text("HP-001")
     shoot(page, "journey_sales_details.png")
+
+
+def open_step(page, base: str, oid: int, action: str) -> None:
+    """Open the record page and the step's form in place (a <details> under its button)."""
+    page.goto(f"{base}/admin/sales_order/details/?id={oid}")
+    page.get_by_test_id(f"step-{action}").click()
+
+
+def take_step(page, action: str) -> None:
+    with page.expect_navigation():
+        page.get_by_test_id(f"do-{action}").click()
+
+
+def test_verify_pay_and_ship_from_the_record_page_in_chinese(live_server, page, world):
+    """Issue 8 items 5 and 7: each person works on the record page, in zh_CN; the step forms
+    (amount received, payment reference; courier, tracking number) open in place and a wrong
+    value comes back next to its field."""
+    base = live_server
+    with system():
+        StockMove(
+            product=world.product.id, location=world.hq.id, quantity=OPENING_STOCK, kind="inbound"
+        ).save()
+    with system(), acting(world.sales1):
+        order = SalesOrder(
+            customer=world.c_sales1.id,
+            delivery="express",
+            recipient="王建军",
+            recipient_phone="13812345678",
+            address="南京市鼓楼区中山北路288号",
+        )
+        order.save()
+        SalesOrderLine(
+            order=order.id, product=world.product.id, quantity=QUANTITY, unit_price=PRICE
+        ).save()
+        take(SalesOrder.get_by_id(order.id), "submit")  # fmt: skip
+    oid = order.id
+
+    act_as(page, base, "supervisor")
+    set_language(page, "zh_CN")
+    page.goto(f"{base}/admin/sales_order/details/?id={oid}")
+    expect(page.get_by_test_id("steps").locator("[data-testid^=step-]")).to_have_text(
+        ["审核通过", "驳回到草稿…"]
+    )
+    expect(page.get_by_test_id("waiting")).to_contain_text("审核通过")
+    take_step_button = page.get_by_test_id("step-verify")
+    with page.expect_navigation():
+        take_step_button.click()
+    expect(page.get_by_test_id("state")).to_have_text("已审核")
+    expect(page.get_by_test_id("waiting")).to_contain_text("财务")
+
+    act_as(page, base, "finance")
+    set_language(page, "zh_CN")
+    open_step(page, base, oid, "confirm_payment")
+    expect(page.locator("#confirm_payment-paid_amount")).to_have_value(f"{TOTAL:.2f}")
+    page.fill("#confirm_payment-paid_amount", "300")
+    page.fill("#confirm_payment-payment_ref", "WX20261128001")
+    take_step(page, "confirm_payment")
+    expect(page.get_by_test_id("error-paid_amount")).to_contain_text(f"¥{TOTAL:.2f}")
+    expect(page.locator("details[data-action=confirm_payment]")).to_have_attribute("open", "")
+    page.fill("#confirm_payment-paid_amount", f"{TOTAL:.2f}")
+    take_step(page, "confirm_payment")
+    expect(page.get_by_test_id("state")).to_have_text("已收款")
+
+    act_as(page, base, "warehouse")
+    set_language(page, "zh_CN")
+    open_step(page, base, oid, "ship")
+    page.select_option("#ship-courier", "顺丰速运")
+    take_step(page, "ship")
+    expect(page.get_by_test_id("error-tracking_no")).to_contain_text("快递单号")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    shoot(page, "record_page_ship_refused_768.png")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    shoot(page, "record_page_ship_refused_1366.png")
+    page.fill("#ship-tracking_no", "SF1234567890")
+    take_step(page, "ship")
+    expect(page.get_by_test_id("state")).to_have_text("已出库")
+    expect(page.get_by_test_id("waiting")).to_contain_text("无待办")
+    timeline = page.get_by_test_id("timeline").locator("li")
+    expect(timeline).to_have_count(4)
+    expect(timeline.nth(2)).to_contain_text("确认收款")
+    expect(timeline.nth(3)).to_contain_text("出库发货")
+    shoot(page, "record_page_shipped_1366.png")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    shoot(page, "record_page_shipped_768.png")
+    with system():
+        done = SalesOrder.get_by_id(oid)
+    assert (done.status, done.paid_amount, done.payment_ref) == ("shipped", TOTAL, "WX20261128001")
+    assert (done.courier, done.tracking_no) == ("顺丰速运", "SF1234567890")
