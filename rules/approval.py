@@ -27,6 +27,7 @@ def check_transition(record: Any, action: str, old: dict | None, actor: Actor) -
     if action == "create":
         if state != wf.initial():
             return {wf.field: [_("A new record starts as a draft.")]}
+        _remember_creator(record, actor)
         return None
     t = moving_by(record)
     if old[wf.field] == state:
@@ -39,6 +40,13 @@ def check_transition(record: Any, action: str, old: dict | None, actor: Actor) -
         return {wf.field: [_("Use the approval actions to change the status.")]}
     why = refusal(record, t, t.action, actor)
     return {"__all__": [why]} if why else None
+
+
+def _remember_creator(record: Any, actor: Actor) -> None:
+    """Whoever enters a workflow record is its `creator` (a role of transitions) and may not
+    approve it where self-approval is off: the engine fills `created_by`, not each process."""
+    if hasattr(record, "created_by_id") and record.created_by_id is None and actor.id:
+        record.created_by = actor.id
 
 
 CHECKS = [check_transition]
