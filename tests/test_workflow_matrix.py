@@ -14,10 +14,9 @@ import pytest
 
 from models import SalesOrder
 from tests.conftest import system
-from tests.test_sales import at_state
+from tests.test_sales import ROLES, at_state
 from tests.workflow_paths import HTTP, PATHS, create_at, in_code, over_http
 
-ROLES = ["sales1", "sales2", "supervisor", "finance", "warehouse", "store1", "owner"]
 # (state, action) -> who may take it: the roles of the transition, narrowed by scope (sales2
 # and store1 do not serve sales1's customer) and self-approval (sales1 created the order).
 ALLOWED = {
