@@ -17,6 +17,7 @@ from models import db
 from models.migrations import migrate
 from rules import points
 from rules.approval import cancel
+from tests.conftest import PG_URL, _drop_everything
 from tests.test_sales import at_state, new_order, reload, step, stock
 from tests.test_workflow_engine import REAL, add_a_step_after_shipped_and_let_cancel_leave_it
 
@@ -59,11 +60,16 @@ def app(overrides, monkeypatch, change):
     application = create_app(overrides=overrides)
     application.config.update(TESTING=True)
     with db.connection_context():
+        if PG_URL:
+            _drop_everything()
         migrate()
     yield application
     monkeypatch.undo()
     if not db.is_closed():
         db.close()
+    if PG_URL:
+        with db.connection_context():
+            _drop_everything()
     load()
 
 
