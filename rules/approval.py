@@ -28,6 +28,7 @@ def check_transition(record: Any, action: str, old: dict | None, actor: Actor) -
     if action == "create":
         if state != wf.initial():
             return {wf.field: [_("A new record starts as a draft.")]}
+        _remember_creator(record, actor)
         return None
     t = moving_by(record)
     if old[wf.field] == state:
@@ -42,6 +43,13 @@ def check_transition(record: Any, action: str, old: dict | None, actor: Actor) -
     if why:
         return {"__all__": [why]}
     return problems(record, t) or None  # the step form's required fields, on every path
+
+
+def _remember_creator(record: Any, actor: Actor) -> None:
+    """Whoever enters a workflow record is its `creator` (a role of transitions) and may not
+    approve it where self-approval is off: the engine fills `created_by`, not each process."""
+    if hasattr(record, "created_by_id") and record.created_by_id is None and actor.id:
+        record.created_by = actor.id
 
 
 CHECKS = [check_transition]
