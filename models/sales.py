@@ -61,9 +61,11 @@ class SalesOrder(BaseModel):
     address = CharField(max_length=200, default="")
     payment_method = CharField(max_length=10, default="wechat")
     paid_amount = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
-    payment_ref = CharField(max_length=60, default="")  # step form of confirm_payment
-    courier = CharField(max_length=40, default="")  # step form of ship (express)
-    tracking_no = CharField(max_length=40, default="")
+    # step forms of confirm_payment and ship (express); a database default as migration 13
+    # gives them, so raw inserts (bench seeding) work on a new database too
+    payment_ref = CharField(max_length=60, default="", constraints=[SQL("DEFAULT ''")])
+    courier = CharField(max_length=40, default="", constraints=[SQL("DEFAULT ''")])
+    tracking_no = CharField(max_length=40, default="", constraints=[SQL("DEFAULT ''")])
     subtotal = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     total = DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     points_earned = IntegerField(default=0)
