@@ -123,6 +123,7 @@ def seed_orders(
             "points_redeemed": 0, "gifts": "",
             "delivery": "pickup", "payment_method": "wechat", "recipient": "",
             "recipient_phone": "", "address": "", "points_earned": 0, "note": "", "version": 1,
+            "payment_ref": "", "courier": "", "tracking_no": "",
             "created_at": str(at), "updated_at": str(at + timedelta(minutes=5)),
             "submitted_at": str(at + timedelta(minutes=5)),
         }  # fmt: skip
