@@ -43,20 +43,29 @@ def overrides(tmp_path):
     }
 
 
-@pytest.fixture
-def app(overrides):
-    application = create_app(overrides=overrides)
-    application.config.update(TESTING=True)
+@contextmanager
+def fresh_database(*extra_tables):
+    """A migrated, empty database for the block (plus test-only tables), dropped after it."""
     with db.connection_context():
         if PG_URL:
             _drop_everything()
         migrate()
-    yield application
+        if extra_tables:
+            db.create_tables(extra_tables)
+    yield
     if not db.is_closed():
         db.close()
     if PG_URL:
         with db.connection_context():
             _drop_everything()
+
+
+@pytest.fixture
+def app(overrides):
+    application = create_app(overrides=overrides)
+    application.config.update(TESTING=True)
+    with fresh_database():
+        yield application
     db.obj.close_all() if hasattr(db.obj, "close_all") else None
 
 

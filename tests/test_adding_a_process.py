@@ -15,9 +15,8 @@ import pytest
 import rules
 from app import create_app, load
 from models import Notification, db
-from models.migrations import migrate
 from rules.config import ConfigError, deep_merge
-from tests.conftest import PG_URL, _drop_everything, actor_of, system
+from tests.conftest import actor_of, fresh_database, system
 
 MODULE = "readme_parcel_process"
 
@@ -117,17 +116,8 @@ def app(overrides, process):
 
     parcel = __import__(MODULE).Parcel
     application.extensions["admin"][0].add_view(ParcelView(parcel, "Parcels", endpoint="parcel"))
-    with db.connection_context():
-        if PG_URL:
-            _drop_everything()
-        migrate()
-        db.create_tables([parcel])  # in a real process: a migration
-    yield application
-    if not db.is_closed():
-        db.close()
-    if PG_URL:
-        with db.connection_context():
-            _drop_everything()
+    with fresh_database(parcel):
+        yield application
     load()
 
 

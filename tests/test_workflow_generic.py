@@ -11,12 +11,11 @@ import pytest
 import rules
 from app import create_app, load
 from models import db
-from models.migrations import migrate
 from rules.config import ConfigError, deep_merge
 from rules.workflow import take
 from rules.workflow_bulk import bulk_take
 from tests import ticket_process
-from tests.conftest import PG_URL, _drop_everything, actor_of, make_staff, system
+from tests.conftest import actor_of, fresh_database, make_staff, system
 from tests.ticket_process import Ticket
 
 PROCESS = ("tests.ticket_process",)
@@ -27,17 +26,8 @@ def app(overrides):
     application = create_app(
         overrides=deep_merge(overrides, ticket_process.CONFIG), processes=PROCESS
     )
-    with db.connection_context():
-        if PG_URL:
-            _drop_everything()
-        migrate()
-        db.create_tables([Ticket])
-    yield application
-    if not db.is_closed():
-        db.close()
-    if PG_URL:
-        with db.connection_context():
-            _drop_everything()
+    with fresh_database(Ticket):
+        yield application
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from models import db
 from rules.approval import steps
 from tests import ticket_process
 from tests.conftest import make_staff, system
@@ -23,26 +22,16 @@ WHO = ("warehouse", "finance", "owner", "maker")
 @pytest.fixture
 def app(overrides):
     from app import create_app
-    from models.migrations import migrate
     from rules.config import deep_merge
-    from tests.conftest import PG_URL, _drop_everything
+    from tests.conftest import fresh_database
 
     application = create_app(
         overrides=deep_merge(overrides, ticket_process.CONFIG), processes=PROCESS
     )
     application.config.update(TESTING=True)
     add_ticket_view(application)
-    with db.connection_context():
-        if PG_URL:
-            _drop_everything()
-        migrate()
-        db.create_tables([Ticket])
-    yield application
-    if not db.is_closed():
-        db.close()
-    if PG_URL:
-        with db.connection_context():
-            _drop_everything()
+    with fresh_database(Ticket):
+        yield application
 
 
 @pytest.fixture

@@ -13,11 +13,9 @@ import pytest
 import rules
 import rules.config
 from app import create_app, load
-from models import db
-from models.migrations import migrate
 from rules import points
 from rules.approval import cancel
-from tests.conftest import PG_URL, _drop_everything
+from tests.conftest import fresh_database
 from tests.test_sales import at_state, new_order, reload, step, stock
 from tests.test_workflow_engine import REAL, add_a_step_after_shipped_and_let_cancel_leave_it
 
@@ -59,17 +57,9 @@ def app(overrides, monkeypatch, change):
     monkeypatch.setattr(rules.config, "read_toml", lambda path: raw)
     application = create_app(overrides=overrides)
     application.config.update(TESTING=True)
-    with db.connection_context():
-        if PG_URL:
-            _drop_everything()
-        migrate()
-    yield application
+    with fresh_database():
+        yield application
     monkeypatch.undo()
-    if not db.is_closed():
-        db.close()
-    if PG_URL:
-        with db.connection_context():
-            _drop_everything()
     load()
 
 
