@@ -13,7 +13,7 @@ import click
 from flask import Flask
 
 import rules
-from models import MODELS, db
+from models import GOVERNED, MODELS, db
 from models.db import open_database
 from rules.config import PROJECT_DIR, ConfigError, load_settings
 
@@ -62,13 +62,17 @@ def load(
     from tasks import JOBS
 
     path = config_path or os.environ.get("MINGCRM_CONFIG") or None
+    rules.discover_rules()
     active = discover(processes)
     models = dict(MODELS)
+    governed = [m.model_key() for m in GOVERNED]
     for name in processes:
-        models.update(
-            {m.model_key(): m for m in getattr(importlib.import_module(name), "MODELS", [])}
-        )
-    settings = load_settings(path, overrides, models=models, jobs=set(JOBS), processes=active)
+        extra = getattr(importlib.import_module(name), "MODELS", [])
+        models.update({m.model_key(): m for m in extra})
+        governed += [m.model_key() for m in extra]
+    settings = load_settings(
+        path, overrides, models=models, jobs=set(JOBS), processes=active, governed=governed
+    )
     rules.configure(settings, active)
     return settings
 

@@ -112,34 +112,39 @@ policy = _Policy()
 
 
 def configure(settings: Settings, processes: frozenset[str] | None = None) -> None:
-    """Install the owner's policy that every rule reads, and load every rule module."""
-    import importlib
-
-    for name in RULE_MODULES:
-        importlib.import_module(f"rules.{name}")
+    """Install the owner's policy that every rule reads (loading the rule modules first)."""
+    discover_rules()
     policy.settings = settings
     if processes is not None:
         policy.processes = processes
 
 
-# Each module registers its checks and row scopes on import.
-RULE_MODULES = (
-    "permissions",
-    "completeness",
-    "staff",
-    "catalog",
-    "customers",
-    "ownership",
-    "followups",
-    "adverse",
-    "notifications",
-    "approval",
-    "workflow",
-    "stock",
-    "points",
-    "deals",
-    "sales",
-)
+def discover_rules() -> list[str]:
+    """The convention (README "Where rules live"): every module of the `rules` package is
+    imported here, found by walking the package, never listed. A module registers its checks
+    (`@register`), row scopes (`@scope`) and effects (`@effect`, in rules/effects/) when it is
+    imported, so a rule file cannot be left out of a list; `check_governed` then refuses a
+    governed table that ended up with no rules at all. Test-only process modules are never in
+    this package: a test passes them to create_app(processes=...)."""
+    import importlib
+    import pkgutil
+
+    names = [f"rules.{m.name}" for m in pkgutil.iter_modules(__path__)]
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
+def check_governed(governed: list[str]) -> list[str]:
+    """One message per governed table that no module gave a check or a row scope."""
+    from rules.scope import has_scopes
+
+    return [
+        f"models.{key}: governed table has no rules: add a module under rules/ that registers"
+        f' a check (@rules.register("{key}")) or a row scope (@scope("{key}", role))'
+        for key in governed
+        if not _checks.get(key) and not has_scopes(key)
+    ]
 
 
 def local_today() -> date:

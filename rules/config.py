@@ -281,6 +281,7 @@ def load_settings(
     models: dict[str, type] | None = None,
     jobs: set[str] | None = None,
     processes: frozenset[str] | None = None,
+    governed: list[str] | None = None,
 ) -> Settings:
     """Read, merge and validate a config file; raise ConfigError listing every bad key."""
     path = Path(path) if path else DEFAULT_CONFIG
@@ -298,6 +299,10 @@ def load_settings(
         from rules.workflow_checks import check_workflows
 
         errors += check_workflows(settings, models or {}, processes)
+    if governed is not None:
+        from rules import check_governed
+
+        errors += check_governed(governed)
     if errors:
         raise ConfigError(errors, str(path))
     return settings

@@ -124,3 +124,8 @@ def in_scope(model: type, pk: Any, actor: Actor) -> bool:
     return (
         model.select(model._meta.primary_key).where((model._meta.primary_key == pk) & expr).exists()
     )
+
+
+def has_scopes(model_key: str) -> bool:
+    """Whether any module registered a row scope for the table (start-up's governed check)."""
+    return bool(_builders.get(model_key))

@@ -20,13 +20,15 @@ from tests.conftest import actor_of, fresh_database, system
 
 MODULE = "readme_parcel_process"
 
-# Steps 1 and 3: the model (a `status` field, `has_workflow = True`, a `created_by` for the
-# `creator` role and self-approval) and the effects module; MODELS lists the test-only model.
+# Steps 1, 2 and 4: the model (a `status` field, `has_workflow = True`, a `created_by` for the
+# `creator` role and self-approval), its rule and the effects module; MODELS lists the
+# test-only model.
 SOURCE = """
 from peewee import CharField, ForeignKeyField, IntegerField
 
 from models.base import BaseModel
 from models.staff import Staff
+from rules import register
 from rules.workflow import effect, relies_on
 
 
@@ -39,6 +41,15 @@ class Parcel(BaseModel):
 
 
 MODELS = [Parcel]
+
+
+@register("parcel")  # a governed table needs at least one rule (check or row scope)
+def label_given(parcel, action, old, actor):
+    if action != "delete" and not parcel.label.strip():
+        return {"label": ["A parcel needs a label."]}
+    return None
+
+
 relies_on("parcel", __name__, "handed_over")
 
 
@@ -52,7 +63,7 @@ def unstamp(parcel, step):
     parcel.stamps -= 1
 """
 
-# Step 2: the config block, as it would stand in config.toml.
+# Step 3: the config block, as it would stand in config.toml.
 BLOCK = """
 [permissions.parcel]
 view = ["owner", "warehouse", "finance"]
@@ -110,7 +121,7 @@ def app(overrides, process):
     from admin_views.approvals import ApprovalMixin
     from admin_views.base import GuardedModelView
 
-    class ParcelView(ApprovalMixin, GuardedModelView):  # step 4: the view
+    class ParcelView(ApprovalMixin, GuardedModelView):  # step 5: the view
         column_list = ("label", "status", "stamps")
         form_columns = ("label",)
 
@@ -138,7 +149,7 @@ def test_the_new_process_works_end_to_end(as_user, world):
         row = parcel_model.get_by_id(parcel.id)
         row.status = "handed_over"
         with pytest.raises(rules.RuleViolation, match="approval actions"):
-            row.save()  # step 5: nothing but the verb changes the status
+            row.save()  # step 6: nothing but the verb changes the status
         take(parcel_model.get_by_id(parcel.id), "hand_over")
     with system():
         assert (lambda p: (p.status, p.stamps))(parcel_model.get_by_id(parcel.id)) == (

@@ -13,6 +13,7 @@ from peewee import CharField, ForeignKeyField, IntegerField
 
 from models.base import BaseModel
 from models.staff import Staff
+from rules import register
 from rules.workflow import Step, effect, relies_on
 
 TABLE = "ticket"
@@ -34,11 +35,21 @@ class Ticket(BaseModel):
 
 MODELS = [Ticket]
 
-# 2. Marks this process's code relies on (start-up refuses a workflow without them).
+
+# 2. Its rules: a governed table with no check and no row scope is refused at start-up. (In
+# production they live in a module under rules/, found by walking the package.)
+@register(TABLE)
+def title_given(ticket: Any, action: str, old: Any, actor: Any) -> dict | None:
+    if action != "delete" and not (ticket.title or "").strip():
+        return {"title": ["A ticket needs a title."]}
+    return None
+
+
+# 3. Marks this process's code relies on (start-up refuses a workflow without them).
 relies_on(TABLE, __name__, "resolved")
 
 
-# 3. Effects, by name; `while_marked` + `reversed_by` declare what undoes them.
+# 4. Effects, by name; `while_marked` + `reversed_by` declare what undoes them.
 @effect(TABLE, "grant_credit", while_marked="resolved", reversed_by="take_credit")
 def grant_credit(ticket: Any, step: Step) -> None:
     ticket.credits += 1
@@ -53,7 +64,7 @@ def _state(name: str, en: str, zh: str, *marks: str) -> dict:
     return {"name": name, "label": {"en": en, "zh_CN": zh}, "marks": list(marks)}
 
 
-# 4. The config block (in a real process: [permissions.ticket] and [workflows.ticket] in
+# 5. The config block (in a real process: [permissions.ticket] and [workflows.ticket] in
 # config.toml).
 CONFIG: dict[str, Any] = {
     "permissions": {
@@ -92,7 +103,7 @@ CONFIG: dict[str, Any] = {
 
 
 def view() -> type:
-    """5. The view: a grid with the workflow mixin; its record page, bulk menu and step
+    """6. The view: a grid with the workflow mixin; its record page, bulk menu and step
     endpoint come from the shared mechanism (admin_views/record_page.py, templates/grid/)."""
     from admin_views.approvals import ApprovalMixin
     from admin_views.base import GuardedModelView
