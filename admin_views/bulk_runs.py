@@ -12,6 +12,7 @@ from flask_admin import expose
 from admin_views import state_label
 from models.bulk import BulkRun
 from rules import RuleViolation
+from rules.workflow_bulk_run import claim_resume, stalled
 from tasks import bulk as bulk_jobs
 
 
@@ -37,13 +38,18 @@ class BulkRunMixin:
     def bulk_run_view(self) -> Any:
         """The run's progress (the page reloads itself while it runs) and its refusals."""
         run = self._own_run()
-        return self.render("grid/bulk_run.html", run=run, step=state_label(run.to_state, run.model))
+        return self.render(
+            "grid/bulk_run.html",
+            run=run,
+            step=state_label(run.to_state, run.model),
+            shown=("stalled" if stalled(run) else run.state),
+        )
 
     @expose("/bulk_run/resume/", methods=("POST",))
     def bulk_run_resume_view(self) -> Any:
-        """Queue a failed run again: it resumes after its last finished batch."""
+        """Queue a failed or stalled run again: it resumes after its last finished batch."""
         run = self._own_run()
-        if run.state == "failed":
+        if claim_resume(run):
             try:
                 bulk_jobs.run_bulk_later(run.id)
             except Exception:  # noqa: BLE001  (the run records its own failure)

@@ -37,6 +37,9 @@ class BulkRun(Model):
     error = TextField(default="")
     started_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
+    # The worker's last sign of life (its start, then each finished batch): a run "running"
+    # with no beat for `[tasks] bulk_stall_minutes` lost its worker (rules.workflow_bulk_run).
+    beat_at = DateTimeField(null=True)
 
     class Meta:
         database = db
@@ -57,6 +60,9 @@ class BulkRun(Model):
     @property
     def refusals(self) -> list[list[Any]]:
         return json.loads(self.refused or "[]")
+
+    def last_beat(self) -> Any:
+        return self.beat_at or self.started_at
 
     @property
     def percent(self) -> int:

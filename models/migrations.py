@@ -207,6 +207,11 @@ def _v13_step_forms(migrator: SchemaMigrator) -> None:
     )
 
 
+def _v15_bulk_run_heartbeat(migrator: SchemaMigrator) -> None:
+    """A bulk run's heartbeat: a run whose worker died is shown stalled, with Resume."""
+    _add_columns("bulk_run", {"beat_at": "TIMESTAMP NULL"})
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -229,6 +234,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (11, "index each grid's sort and store scope", _v11_grid_sort_and_scope_indexes),
     (12, "bulk runs: a step with effects on many records, as a job", _v12_bulk_runs),
     (13, "step forms: payment reference, courier and tracking number", _v13_step_forms),
+    (
+        15,
+        "bulk runs: a heartbeat per batch, so a dead worker's run can be resumed",
+        _v15_bulk_run_heartbeat,
+    ),  # fmt: skip
 ]
 LATEST = MIGRATIONS[-1][0]
 

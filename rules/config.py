@@ -72,6 +72,9 @@ class TasksSection(_Section):
     lock_minutes: int = Field(360, ge=1, le=24 * 60)
     # A step with effects on more records than this runs as a job, this many per transaction.
     bulk_batch: int = Field(500, ge=1, le=10000)
+    # A bulk run with no finished batch for this long lost its worker: shown stalled, resumable.
+    # Keep it well above the slowest batch.
+    bulk_stall_minutes: int = Field(30, ge=1, le=24 * 60)
     schedule: dict[str, str] = {}
 
     @field_validator("url")

@@ -5,6 +5,9 @@ selection that the person can see (row scope), in id order. `run_batches` takes 
 them one batch per transaction, as the person (the engine checks each row and says why it
 refuses one; the effects write as SYSTEM on their behalf). Each batch commits with the run's
 progress, so a run that fails midway keeps its finished batches and resumes after them.
+Each batch also stamps the run's heartbeat (`beat_at`): a run still "running" with no beat for
+`[tasks] bulk_stall_minutes` lost its worker (killed, machine restarted) and is `stalled`; its
+page offers Resume, and `claim_resume` lets exactly one click queue it again.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from models.audit import utcnow
@@ -71,7 +75,7 @@ def run_batches(run_id: int) -> BulkRun:
         run = BulkRun.get_by_id(run_id)
         if run.state == "done":
             return run
-        _save(run, state="running", error="")
+        _save(run, state="running", error="", beat_at=utcnow())
         person = person_actor(Staff.get_by_id(run.person_id))
         model, ids, size = MODELS[run.model], run.id_list, settings().tasks.bulk_batch
         try:
@@ -127,7 +131,33 @@ def _batch(model: Any, run: BulkRun, chunk: list[int]) -> None:
             except RuleViolation as exc:
                 refused.append([rid, str(row), exc.message()])
     run.done += len(chunk)
-    _save(run, done=run.done, moved=run.moved, refused=json.dumps(refused, ensure_ascii=False))
+    refused_text = json.dumps(refused, ensure_ascii=False)
+    _save(run, done=run.done, moved=run.moved, refused=refused_text, beat_at=utcnow())
+
+
+def _stall_cutoff() -> Any:
+    return utcnow() - timedelta(minutes=settings().tasks.bulk_stall_minutes)
+
+
+def stalled(run: BulkRun) -> bool:
+    """A run marked running whose worker gave no sign of life for the stall limit."""
+    return run.state == "running" and run.last_beat() < _stall_cutoff()
+
+
+def claim_resume(run: BulkRun) -> bool:
+    """Take over a failed or stalled run for a new attempt (its heartbeat restarts now); False
+    when it is done, still alive, or another click claimed it first (one conditional UPDATE)."""
+    cutoff = _stall_cutoff()
+    silent = (BulkRun.beat_at < cutoff) | (
+        BulkRun.beat_at.is_null() & (BulkRun.started_at < cutoff)
+    )
+    resumable = (BulkRun.state == "failed") | ((BulkRun.state == "running") & silent)
+    claimed = (
+        BulkRun.update(state="running", beat_at=utcnow())
+        .where((BulkRun.id == run.id) & resumable)
+        .execute()
+    )
+    return claimed == 1
 
 
 def find_step(run: BulkRun) -> Any:

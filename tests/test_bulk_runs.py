@@ -182,3 +182,55 @@ def test_a_stopped_run_is_resumed_from_its_page(as_user, world, monkeypatch):
     c.post(f"/admin/sales_order/bulk_run/resume/?id={run.id}")
     assert 'data-state="done"' in c.get(page).get_data(as_text=True)
     assert [reload(o).status for o in orders] == ["paid"] * 3
+
+
+def test_a_run_whose_worker_died_is_shown_stalled_and_resumed(as_user, world, monkeypatch):
+    """B2/B3: a worker killed midway (power cut, kill -9) leaves its run "running"; once no
+    batch has finished for `[tasks] bulk_stall_minutes` the page says stalled and offers
+    Resume, which continues after the last finished batch. A live run cannot be resumed."""
+    from datetime import timedelta
+
+    from models.audit import utcnow
+
+    orders = verified(world, 5)
+    key = ("sales_order", "record_payment")
+    twin = batch._batched[key]
+    calls = []
+
+    def killed(*args):  # the worker dies in the second batch: nothing records it
+        calls.append(args)
+        if len(calls) == 2:
+            raise SystemExit("killed")
+        return twin.fn(*args)
+
+    monkeypatch.setitem(batch._batched, key, replace(twin, fn=killed))
+    run = opened(world.finance, SalesOrder.id.in_([o.id for o in orders]))
+    with pytest.raises(SystemExit):
+        run_batches(run.id)
+    monkeypatch.setitem(batch._batched, key, twin)
+    c = as_user("finance")
+    page = f"/admin/sales_order/bulk_run/?id={run.id}"
+    resume = f"/admin/sales_order/bulk_run/resume/?id={run.id}"
+    html = c.get(page).get_data(as_text=True)
+    assert 'data-state="running"' in html and "bulk-resume" not in html  # it may still be alive
+    c.post(resume)  # refused: a live run is never run twice
+    with system():
+        assert (BulkRun.get_by_id(run.id).state, BulkRun.get_by_id(run.id).done) == ("running", 2)
+    assert [reload(o).status for o in orders] == ["paid"] * 2 + ["verified"] * 3
+    limit = rules.settings().tasks.bulk_stall_minutes
+    with system():
+        silent_since = utcnow() - timedelta(minutes=limit + 1)
+        BulkRun.update(beat_at=silent_since).where(BulkRun.id == run.id).execute()
+    html = c.get(page).get_data(as_text=True)
+    assert 'data-state="stalled"' in html and "bulk-resume" in html
+    assert 'http-equiv="refresh"' not in html
+    assert as_user("supervisor").get(page).status_code == 404  # only the person who started it
+    assert c.post(resume, csrf=False).status_code == 400
+    c.post(resume)
+    with system():
+        run = BulkRun.get_by_id(run.id)
+    assert (run.state, run.done, run.moved) == ("done", 5, 5)
+    assert [reload(o).status for o in orders] == ["paid"] * 5
+    with system():
+        assert Transition.select().where(Transition.to_state == "paid").count() == 5
+    assert 'data-state="done"' in c.get(page).get_data(as_text=True)
