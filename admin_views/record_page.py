@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from admin_views import state_label
 from rules import RuleViolation
 from rules.step_forms import choices, field_label
+from rules.step_lines import LINES, key, lines_of
 from rules.workflow import find, flow, workflow
 from rules.workflow_next import step_label, takeable, timeline, waiting_on
 
@@ -39,9 +40,29 @@ class RecordPageMixin:
                     for f in t.form
                     if f.applies(record) or not f.required
                 ],
+                "lines": self._line_inputs(record, t.lines) if t.lines else None,
             }
             for t in takeable(record, g.actor)
         ]
+
+    def _line_inputs(self, record: Any, form: Any) -> dict[str, Any]:
+        """The per-line part of a step form: one row per line of the record, its read-only
+        columns and an input per field (named `lines.<id>.<field>`, what was typed kept)."""
+        typed = (getattr(g, "step_values", None) or {}).get(LINES, {})
+        rows = []
+        for line in lines_of(record, form):
+            mine = typed.get(line.id, {})
+            inputs = []
+            for f in form.fields:
+                stored = getattr(line, f.field)
+                value = mine.get(f.field, "" if stored is None else stored)
+                inputs.append({"name": key(line, f.field), "value": value,
+                               "required": f.required and f.applies(line)})  # fmt: skip
+            shown = [getattr(line, s.field) for s in form.show]
+            rows.append({"id": line.id, "name": str(line), "shown": shown, "inputs": inputs})
+        heads = [field_label(s) for s in form.show] + [field_label(f) for f in form.fields]
+        required = [False] * len(form.show) + [f.required for f in form.fields]
+        return {"heads": heads, "rows": rows, "required": required}
 
     def _prefill(self, record: Any, field: str) -> Any:
         submitted = getattr(g, "step_values", None)
@@ -80,7 +101,18 @@ class RecordPageMixin:
             return self.inaccessible_callback("take")
         wf = flow(record.model_key())
         t = find(record.model_key(), getattr(record, wf.field), action)
-        values = {f.field: request.form.get(f.field, "") for f in (t.form if t else [])}
+        values: dict[str, Any] = {
+            f.field: request.form.get(f.field, "") for f in (t.form if t else [])
+        }
+        if t is not None and t.lines is not None:
+            values[LINES] = {
+                line.id: {
+                    f.field: request.form[key(line, f.field)]
+                    for f in t.lines.fields
+                    if key(line, f.field) in request.form
+                }
+                for line in lines_of(record, t.lines)
+            }
         try:
             take(record, action, request.form.get("note", ""), values)
         except RuleViolation as exc:

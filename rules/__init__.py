@@ -23,6 +23,8 @@ class RuleViolation(Exception):
     #: Fields whose messages name the field in the person's words themselves (step forms):
     #: `message()` does not prefix them with the raw field name.
     self_named: set[str] = set()
+    #: Keys whose messages name themselves by prefix (per-line step fields: "lines.<id>.<field>").
+    self_named_prefixes: tuple[str, ...] = ("lines.",)
 
     def __init__(self, errors: dict[str, list[str]] | str):
         if isinstance(errors, str):
@@ -34,7 +36,8 @@ class RuleViolation(Exception):
         """One line for a flash or a CLI: 'field: msg; other: msg'."""
         parts = []
         for name, msgs in self.errors.items():
-            prefix = "" if name == "__all__" or name in self.self_named else f"{name}: "
+            named = name in self.self_named or name.startswith(self.self_named_prefixes)
+            prefix = "" if name == "__all__" or named else f"{name}: "
             parts.extend(prefix + m for m in msgs)
         return "; ".join(parts)
 

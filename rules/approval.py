@@ -14,6 +14,7 @@ from typing import Any
 from rules import Actor
 from rules.i18n import gettext as _
 from rules.step_forms import problems
+from rules.step_lines import problems as line_problems
 from rules.workflow import find, flow, moving, moving_by, refusal, state_text, take, workflow
 from rules.workflow_bulk import bulk_take
 
@@ -42,7 +43,8 @@ def check_transition(record: Any, action: str, old: dict | None, actor: Actor) -
     why = refusal(record, t, t.action, actor)
     if why:
         return {"__all__": [why]}
-    return problems(record, t) or None  # the step form's required fields, on every path
+    # the step form's fields, the record's and its lines', on every path
+    return {**problems(record, t), **line_problems(record, t)} or None
 
 
 def _remember_creator(record: Any, actor: Actor) -> None:

@@ -55,24 +55,32 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == 0
 
 
+def convert(obj: Any, f: StepField, raw: Any) -> None:
+    """Put one submitted value on `obj` (the record or a line), as its column's kind; refuse a
+    value of the wrong kind. A number left empty leaves the stored value (or the default)."""
+    raw = raw.strip() if isinstance(raw, str) else raw
+    kind = getattr(obj._meta.fields[f.field], "field_type", "")
+    if kind in ("DECIMAL", "INT", "BIGINT", "SMALLINT"):
+        if raw in (None, ""):
+            return
+        try:
+            raw = Decimal(str(raw)) if kind == "DECIMAL" else int(str(raw))
+        except (InvalidOperation, ValueError):
+            raise RuleViolation(
+                {f.field: [_("%(field)s: enter a number.", field=field_label(f))]}
+            ) from None
+    setattr(obj, f.field, raw)
+
+
 def fill(record: Any, t: WorkflowTransition, values: dict[str, Any]) -> None:
     """Put the submitted step-form values on the record; refuse a value of the wrong kind."""
     errors: dict[str, list[str]] = {}
     for f in t.form:
-        if f.field not in values:
-            continue
-        raw = values[f.field]
-        raw = raw.strip() if isinstance(raw, str) else raw
-        column = record._meta.fields[f.field]
-        if getattr(column, "field_type", "") == "DECIMAL":
-            if raw in (None, ""):
-                continue  # left empty: the stored value (or the step's default) stands
+        if f.field in values:
             try:
-                raw = Decimal(str(raw))
-            except InvalidOperation:
-                errors[f.field] = [_("%(field)s: enter a number.", field=field_label(f))]
-                continue
-        setattr(record, f.field, raw)
+                convert(record, f, values[f.field])
+            except RuleViolation as exc:
+                errors.update(exc.errors)
     if errors:
         raise RuleViolation(errors)
 
@@ -104,5 +112,7 @@ def problems(record: Any, t: WorkflowTransition) -> dict[str, list[str]]:
 
 
 def required_fields(t: WorkflowTransition) -> list[StepField]:
-    """The step-form fields a set-based step could not fill in (it has no form)."""
-    return [f for f in t.form if f.required]
+    """The step-form fields a set-based step could not fill in (it has no form): the record's
+    and its lines' (`rules.step_lines`)."""
+    lines = [f for f in t.lines.fields if f.required] if t.lines else []
+    return [f for f in t.form if f.required] + lines

@@ -229,6 +229,7 @@ def take(record: Any, action: str, note: str = "", values: dict[str, Any] | None
     from models.db import db
     from models.workflow import Transition
     from rules.step_forms import fill
+    from rules.step_lines import LINES, fill_lines, save_lines
     from rules.workflow_notify import notify_next
 
     actor = current_actor()
@@ -242,9 +243,11 @@ def take(record: Any, action: str, note: str = "", values: dict[str, Any] | None
     if t.reason_required and not (note or "").strip():
         raise RuleViolation({"note": [_("Give a reason.")]})
     fill(record, t, values or {})  # checked by the save check, after the effects' own refusals
+    lines = fill_lines(record, t, (values or {}).get(LINES) or {})
     step = Step(actor, t, from_state, note or "")
     with db.atomic(), moving(record, t):
         with effect_of(record, t.action):
+            save_lines(record, lines)  # the step's per-line fields, before effects that read them
             for name in t.effects:
                 _effects[(table, name)].fn(record, step)
         setattr(record, wf.field, t.to)

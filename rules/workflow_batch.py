@@ -59,7 +59,7 @@ def take_set_based(
 
     key = model.model_key()
     twins = [_batched.get((key, name)) for name in t.effects]
-    if not ids or None in twins:
+    if not ids or None in twins or t.lines is not None:  # per-line fields: each row by take()
         return set()
     now = utcnow()
     where = _eligible(model, model.id.in_(ids), t, person, now)

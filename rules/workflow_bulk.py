@@ -71,7 +71,7 @@ def checked_step(
     t = next((x for x in flow(key).transitions if x.action == action and to in (None, x.to)), None)
     if t is None:
         raise RuleViolation(_('No step "%(step)s".', step=_(action)))
-    if set_based and t.effects:
+    if set_based and (t.effects or (t.lines and (t.lines.differences or t.lines.checks))):
         raise RuleViolation(
             _(
                 'The step "%(step)s" is taken one record at a time.',

@@ -29,6 +29,7 @@ def check_workflows(s: Any, models: dict[str, type], active: frozenset[str]) -> 
             continue
         errors += _transitions(where, key, wf, s)
         errors += _forms(where, wf, model)
+        errors += _line_forms(where, wf, model, models, active)
         errors += _effects(where, key, wf, active)
         errors += _reachable(where, wf)
     return errors
@@ -98,6 +99,52 @@ def _forms(where: str, wf: Workflow, model: type) -> list[str]:
             for name in f.when:
                 if name not in fields:
                     errors.append(f'{at}.when.{name}: {model.model_key()} has no field "{name}"')
+    return errors
+
+
+def _line_forms(
+    where: str, wf: Workflow, model: type, models: dict[str, type], active: frozenset[str]
+) -> list[str]:
+    """A per-line step form's table (known, with a foreign key to the record) and its fields."""
+    from rules.step_lines import link_to, registered_check
+
+    errors = []
+    for i, t in enumerate(wf.transitions):
+        if t.lines is None:
+            continue
+        at, form = f"{where}.transitions[{i}].lines", t.lines
+        line = models.get(form.table)
+        if line is None:
+            errors.append(f'{at}.table: no table called "{form.table}"')
+            continue
+        if link_to(line, model) is None:
+            errors.append(
+                f"{at}.table: {form.table} has no foreign key to {model.model_key()}, "
+                "so it has no lines of one record"
+            )
+        fields, filled = line._meta.fields, {f.field for f in form.fields}
+        named = [
+            *[(f"fields[{j}].field", f.field) for j, f in enumerate(form.fields)],
+            *[(f"fields[{j}].when.{k}", k) for j, f in enumerate(form.fields) for k in f.when],
+            *[(f"show[{j}].field", f.field) for j, f in enumerate(form.show)],
+            *[(f"differences[{j}].against", d.against) for j, d in enumerate(form.differences)],
+        ]
+        for j, d in enumerate(form.differences):
+            for part in ("field", "reason"):
+                name = getattr(d, part)
+                named.append((f"differences[{j}].{part}", name))
+                if name in fields and name not in filled:
+                    errors.append(f'{at}.differences[{j}].{part}: "{name}" is not in {at}.fields')
+        errors += [
+            f'{at}.{k}: {form.table} has no field "{name}"'
+            for k, name in named
+            if name not in fields
+        ]
+        errors += [
+            f'{at}.checks[{j}]: no line check "{name}" registered for {form.table}'
+            for j, name in enumerate(form.checks)
+            if not registered_check(form.table, name, active)
+        ]
     return errors
 
 

@@ -46,6 +46,32 @@ class StepField(_Strict):
         return all(str(getattr(record, k, "")) == v for k, v in self.when.items())
 
 
+class ShownField(_Strict):
+    """A line column shown beside the inputs, read-only (what was sent)."""
+
+    field: str = Field(min_length=1)
+    label: Label
+
+
+class Difference(_Strict):
+    """On a line where `field` differs from `against`, `reason` must be filled in."""
+
+    field: str = Field(min_length=1)
+    against: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class LineForm(_Strict):
+    """The per-line part of a step form: fields filled in on each line of the record (the
+    rows of `table` whose foreign key points at it), e.g. the quantity received per line."""
+
+    table: str = Field(min_length=1)
+    fields: list[StepField] = Field(min_length=1)  # `when` tests the line's own fields
+    show: list[ShownField] = []
+    differences: list[Difference] = []
+    checks: list[str] = []  # per-line checks registered with @line_check(table, name)
+
+
 class WorkflowTransition(_Strict):
     from_: list[str] = Field(alias="from", min_length=1)
     action: str = Field(min_length=1, max_length=30, pattern=r"^[a-z][a-z0-9_]*$")
@@ -56,6 +82,7 @@ class WorkflowTransition(_Strict):
     effects: list[str] = []
     reason_required: bool = False  # a reject or cancel keeps its reason in the history
     form: list[StepField] = []  # fields the person fills in at this step (step forms)
+    lines: LineForm | None = None  # fields filled in on each of the record's lines
     label: Label | None = None  # the button's words (default: the state it leads to)
 
     _one_or_many = field_validator("from_", "roles", "effects", mode="before")(

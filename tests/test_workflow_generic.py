@@ -26,7 +26,7 @@ def app(overrides):
     application = create_app(
         overrides=deep_merge(overrides, ticket_process.CONFIG), processes=PROCESS
     )
-    with fresh_database(Ticket):
+    with fresh_database(*ticket_process.MODELS):
         yield application
 
 

@@ -30,7 +30,7 @@ def app(overrides):
     )
     application.config.update(TESTING=True)
     add_ticket_view(application)
-    with fresh_database(Ticket):
+    with fresh_database(*ticket_process.MODELS):
         yield application
 
 

@@ -14,6 +14,7 @@ from peewee import CharField, ForeignKeyField, IntegerField
 from models.base import BaseModel
 from models.staff import Staff
 from rules import register
+from rules.step_lines import line_check
 from rules.workflow import Step, effect, relies_on
 
 TABLE = "ticket"
@@ -33,7 +34,21 @@ class Ticket(BaseModel):
         return self.title
 
 
-MODELS = [Ticket]
+class TicketLine(BaseModel):
+    """A line of a ticket: what was sent, and at the `resolve` step what was received, with a
+    reason for a difference (the per-line step form; process E's receiving, proven here)."""
+
+    ticket = ForeignKeyField(Ticket, backref="lines", on_delete="CASCADE")
+    item = CharField(max_length=80)
+    sent = IntegerField()
+    received = IntegerField(null=True)  # null: not counted yet (0 is "nothing arrived")
+    reason = CharField(max_length=200, default="")
+
+    def __str__(self) -> str:
+        return self.item
+
+
+MODELS = [Ticket, TicketLine]
 
 
 # 2. Its rules: a governed table with no check and no row scope is refused at start-up. (In
@@ -42,6 +57,21 @@ MODELS = [Ticket]
 def title_given(ticket: Any, action: str, old: Any, actor: Any) -> dict | None:
     if action != "delete" and not (ticket.title or "").strip():
         return {"title": ["A ticket needs a title."]}
+    return None
+
+
+@register("ticket_line")
+def counts_given(line: Any, action: str, old: Any, actor: Any) -> dict | None:
+    if action != "delete" and (line.sent or 0) <= 0:
+        return {"sent": ["Send at least one."]}
+    return None
+
+
+# A per-line check by name (a transition's `lines.checks` names it; start-up refuses a typo).
+@line_check("ticket_line", "not_more_than_sent")
+def not_more_than_sent(ticket: Any, line: Any) -> dict[str, str] | None:
+    if line.received is not None and line.received > line.sent:
+        return {"received": f"more than the {line.sent} sent."}
     return None
 
 
@@ -64,6 +94,23 @@ def _state(name: str, en: str, zh: str, *marks: str) -> dict:
     return {"name": name, "label": {"en": en, "zh_CN": zh}, "marks": list(marks)}
 
 
+def _label(en: str, zh: str) -> dict:
+    return {"en": en, "zh_CN": zh}
+
+
+LINES: dict[str, Any] = {
+    "table": "ticket_line",
+    "show": [{"field": "sent", "label": _label("Sent", "发出数量")}],
+    "fields": [
+        {"field": "received", "label": _label("Received", "实收数量")},
+        {"field": "reason", "label": _label("Reason for a difference", "差异原因"),
+         "required": False},
+    ],
+    "differences": [{"field": "received", "against": "sent", "reason": "reason"}],
+    "checks": ["not_more_than_sent"],
+}  # fmt: skip
+
+
 # 5. The config block (in a real process: [permissions.ticket] and [workflows.ticket] in
 # config.toml).
 CONFIG: dict[str, Any] = {
@@ -72,7 +119,12 @@ CONFIG: dict[str, Any] = {
             "view": ["owner", "warehouse", "finance"],
             "create": ["owner", "warehouse"],
             "edit": ["owner", "warehouse", "finance"],
-        }
+        },
+        "ticket_line": {
+            "view": ["owner", "warehouse", "finance"],
+            "create": ["owner", "warehouse"],
+            "edit": ["owner", "warehouse"],
+        },
     },
     "workflows": {
         "ticket": {
@@ -87,8 +139,10 @@ CONFIG: dict[str, Any] = {
                 # a store clerk may both receive and confirm: self-approval per transition
                 {"from": "open", "action": "check", "to": "checked",
                  "roles": ["warehouse"], "self_approval": True},
+                # resolving counts each line: received (required), and a reason where it
+                # differs from what was sent (the per-line step form)
                 {"from": "checked", "action": "resolve", "to": "resolved",
-                 "roles": ["finance"], "effects": ["grant_credit"]},
+                 "roles": ["finance"], "effects": ["grant_credit"], "lines": LINES},
                 {"from": "resolved", "action": "close", "to": "closed", "roles": ["owner"]},
                 # going back undoes going forward: reopening takes the credit back
                 {"from": "resolved", "action": "reopen", "to": "checked",
