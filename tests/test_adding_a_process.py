@@ -40,13 +40,26 @@ class Parcel(BaseModel):
     stamps = IntegerField(default=0)
 
 
-MODELS = [Parcel]
+class ParcelItem(BaseModel):  # its lines: a step fills in each one's weight
+    parcel = ForeignKeyField(Parcel, backref="items", on_delete="CASCADE")
+    name = CharField(max_length=40)
+    weight_g = IntegerField(null=True)  # null: not weighed yet
+
+
+MODELS = [Parcel, ParcelItem]
 
 
 @register("parcel")  # a governed table needs at least one rule (check or row scope)
 def label_given(parcel, action, old, actor):
     if action != "delete" and not parcel.label.strip():
         return {"label": ["A parcel needs a label."]}
+    return None
+
+
+@register("parcel_item")
+def name_given(item, action, old, actor):
+    if action != "delete" and not item.name.strip():
+        return {"name": ["An item needs a name."]}
     return None
 
 
@@ -70,6 +83,11 @@ view = ["owner", "warehouse", "finance"]
 create = ["owner", "warehouse"]
 edit = ["owner", "warehouse", "finance"]
 
+[permissions.parcel_item]
+view = ["owner", "warehouse", "finance"]
+create = ["owner", "warehouse"]
+edit = ["owner", "warehouse"]
+
 [workflows.parcel]
 states = [
   { name = "packed", label = { en = "Packed", zh_CN = "已打包" }, marks = ["initial", "editable"] },
@@ -79,7 +97,9 @@ states = [
 ]
 transitions = [
   { from = "packed", action = "weigh", to = "weighed", roles = ["warehouse"], self_approval = true },
-  { from = "weighed", action = "hand_over", to = "handed_over", roles = ["finance"], effects = ["stamp"] },
+  { from = "weighed", action = "hand_over", to = "handed_over", roles = ["finance"], effects = ["stamp"], lines = { table = "parcel_item", fields = [
+      { field = "weight_g", label = { en = "Weight (g)", zh_CN = "重量（克）" } },
+    ] } },
   { from = "weighed", action = "reject", to = "packed", roles = ["finance"], reason_required = true },
   { from = "handed_over", action = "recall", to = "weighed", roles = ["finance"], self_approval = true, effects = ["unstamp"] },
   { from = "handed_over", action = "deliver", to = "delivered", roles = ["warehouse"], self_approval = true },
@@ -127,7 +147,7 @@ def app(overrides, process):
 
     parcel = __import__(MODULE).Parcel
     application.extensions["admin"][0].add_view(ParcelView(parcel, "Parcels", endpoint="parcel"))
-    with fresh_database(parcel):
+    with fresh_database(*__import__(MODULE).MODELS):
         yield application
     load()
 
@@ -145,12 +165,19 @@ def test_the_new_process_works_end_to_end(as_user, world):
     with system():
         [message] = Notification.select().where(Notification.recipient == world.finance.id)
     assert message.link == "/admin/parcel/"  # a batch (the grid action): the grid
+    with db.connection_context(), rules.acting_as(actor_of(world.warehouse)):
+        item = __import__(MODULE).ParcelItem.create(parcel=parcel.id, name="书")
     with db.connection_context(), rules.acting_as(actor_of(world.finance)):
         row = parcel_model.get_by_id(parcel.id)
         row.status = "handed_over"
         with pytest.raises(rules.RuleViolation, match="approval actions"):
             row.save()  # step 6: nothing but the verb changes the status
-        take(parcel_model.get_by_id(parcel.id), "hand_over")
+        with pytest.raises(rules.RuleViolation) as caught:
+            take(parcel_model.get_by_id(parcel.id), "hand_over")  # each item needs its weight
+        assert list(caught.value.errors) == [f"lines.{item.id}.weight_g"]
+        weights = {"lines": {item.id: {"weight_g": "350"}}}
+        take(parcel_model.get_by_id(parcel.id), "hand_over", "", weights)
+        assert __import__(MODULE).ParcelItem.get_by_id(item.id).weight_g == 350
     with system():
         assert (lambda p: (p.status, p.stamps))(parcel_model.get_by_id(parcel.id)) == (
             "handed_over",

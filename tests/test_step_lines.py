@@ -159,3 +159,16 @@ def test_start_up_names_a_bad_line_form(app, change, expected):  # noqa: F811
         assert "workflows.ticket.transitions[1]" + expected in broken(change)
     finally:
         load(overrides=ticket_process.CONFIG, processes=PROCESS)
+
+
+def test_the_readme_example_is_the_tickets_line_form():
+    """README "Per-line step fields" shows valid TOML, and it is what the tests prove."""
+    import tomllib
+    from pathlib import Path
+
+    readme = Path(__file__).parent.parent.joinpath("README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Per-line step fields**") :]
+    block = section[section.index("```toml\n") + 8 : section.index("```\n", 8)]
+    [resolve] = tomllib.loads(block)["transitions"]
+    assert resolve == ticket_process.CONFIG["workflows"]["ticket"]["transitions"][1]
+    assert resolve["lines"] == ticket_process.LINES

@@ -61,3 +61,22 @@ def test_a_line_step_on_a_record_out_of_view_or_by_the_wrong_role(ticket_client)
     typed = {"action": "resolve", f"lines.{a.id}.received": "5", f"lines.{b.id}.received": "3"}
     login("warehouse").post(f"/admin/ticket/take/?id={ticket.id}", typed)
     assert stored(ticket, [a, b]) == ("checked", [(None, ""), (None, "")])
+
+
+def test_the_grids_bulk_step_refuses_a_ticket_whose_lines_are_not_counted(ticket_client):  # noqa: F811
+    """The grid's bulk action takes the step one record at a time through the engine: a ticket
+    with lines is refused naming its line and field; one without lines moves."""
+    from tests.test_workflow_generic import act, new_ticket
+
+    people, login = ticket_client
+    ticket, lines = counted(people)
+    plain = act(people["warehouse"], new_ticket(people["warehouse"]), "check")
+    html = (
+        login("finance")
+        .post("/admin/ticket/action/", {"action": "to_resolved", "rowid": [ticket.id, plain.id]},
+              follow_redirects=True)
+        .get_data(as_text=True)
+    )  # fmt: skip
+    assert stored(ticket, lines)[0] == "checked"
+    assert stored(plain, [])[0] == "resolved"
+    assert "第1行（货品1）：实收数量" in html
