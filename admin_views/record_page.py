@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from admin_views import state_label
 from rules import RuleViolation
-from rules.step_forms import choices, field_label
+from rules.step_forms import choices, field_label, label_text
 from rules.step_lines import LINES, key, lines_of
 from rules.workflow import find, flow, workflow
 from rules.workflow_next import step_label, takeable, timeline, waiting_on
@@ -60,7 +60,7 @@ class RecordPageMixin:
                                "required": f.required and f.applies(line)})  # fmt: skip
             shown = [getattr(line, s.field) for s in form.show]
             rows.append({"id": line.id, "name": str(line), "shown": shown, "inputs": inputs})
-        heads = [field_label(s) for s in form.show] + [field_label(f) for f in form.fields]
+        heads = [label_text(x.label) for x in [*form.show, *form.fields]]
         required = [False] * len(form.show) + [f.required for f in form.fields]
         return {"heads": heads, "rows": rows, "required": required}
 

@@ -48,7 +48,12 @@ def choices(table: str, field: str) -> list[str] | None:
 def field_label(f: StepField) -> str:
     """The field's label in the current language (its messages start with it)."""
     RuleViolation.self_named.add(f.field)
-    return f.label.zh_CN if locale.get().startswith("zh") else f.label.en
+    return label_text(f.label)
+
+
+def label_text(label: Any) -> str:
+    """A configured `{en, zh_CN}` label in the current language."""
+    return label.zh_CN if locale.get().startswith("zh") else label.en
 
 
 def _empty(value: Any) -> bool:

@@ -22,7 +22,7 @@ from peewee import ForeignKeyField
 
 from rules import RuleViolation
 from rules.i18n import gettext as _
-from rules.step_forms import convert, field_label
+from rules.step_forms import convert, label_text
 from rules.workflow_config import LineForm, WorkflowTransition
 
 LINES = "lines"  # the key of the per-line values in take()'s `values`
@@ -133,7 +133,7 @@ def problems(record: Any, t: WorkflowTransition) -> dict[str, list[str]]:
     for n, line in enumerate(lines_of(record, form), 1):
         for f in form.fields:
             if f.required and f.applies(line) and _empty(getattr(line, f.field)):
-                why = _("%(field)s: fill this in.", field=field_label(f))
+                why = _("%(field)s: fill this in.", field=label_text(f.label))
                 errors.setdefault(key(line, f.field), []).append(_named(line, n, why))
         for d in form.differences:
             got, expected = getattr(line, d.field), getattr(line, d.against)
@@ -149,10 +149,10 @@ def problems(record: Any, t: WorkflowTransition) -> dict[str, list[str]]:
             errors.setdefault(key(line, d.reason), []).append(_named(line, n, why))
         for name in form.checks:
             for field, why in (_line_checks[(form.table, name)].fn(record, line) or {}).items():
-                said = f"{field_label(labels[field])}: {why}" if field in labels else why
+                said = f"{label_text(labels[field].label)}: {why}" if field in labels else why
                 errors.setdefault(key(line, field), []).append(_named(line, n, said))
     return errors
 
 
 def _label(labels: dict[str, Any], field: str) -> str:
-    return field_label(labels[field])  # start-up: a difference's field and reason are filled
+    return label_text(labels[field].label)  # start-up: a difference's field, reason are filled
