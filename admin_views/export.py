@@ -13,11 +13,13 @@ import io
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import openpyxl
 from flask import Response, g, stream_with_context
 from markupsafe import Markup
+from peewee import DecimalField
 from werkzeug.utils import secure_filename
 
 from admin_views.export_values import csv_text, plain_value, safe_cell, xlsx_cell
@@ -80,6 +82,9 @@ class ExportMixin:
             from admin_views import state_label
 
             value = state_label(value, self.model_key)
+        field = getattr(self.model, name, None)
+        if isinstance(value, Decimal) and isinstance(field, DecimalField):
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))  # 99000 → 99000.00
         return plain_value(value)
 
     def _has_workflow(self) -> bool:

@@ -76,8 +76,13 @@ def csv_text(value: Any) -> str:
 
 def xlsx_cell(sheet: Any, value: Any) -> Any:
     """One XLSX cell: numeric cells for numbers, date cells for times, formula-safe text."""
-    if value is None or isinstance(value, (int, float, Decimal)):
+    if value is None or isinstance(value, (int, float)):
         return value
+    if isinstance(value, Decimal):  # a number, shown with its places (1234.50, not 1234.5)
+        cell = WriteOnlyCell(sheet, value=value)
+        places = max(0, -value.as_tuple().exponent)
+        cell.number_format = "#,##0." + "0" * places if places else "#,##0"
+        return cell
     if isinstance(value, (datetime, date)):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
