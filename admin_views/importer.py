@@ -127,6 +127,8 @@ class ImportMixin:
         record = self.model()
         problems: dict[str, list[str]] = {}
         for name, raw in values.items():
+            if not raw.strip():
+                continue  # a blank cell leaves the field's default (level "normal"), as a form
             try:
                 setattr(record, name, self._value(name, raw))
             except RuleViolation as exc:
