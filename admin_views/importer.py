@@ -89,13 +89,24 @@ class ImportMixin:
         choices = choices or (self.form_args or {}).get(name, {}).get("choices") or ()
         return [(key, label) for key, label in choices if key not in ("", None)]
 
+    def _choice_map(self, name: str) -> dict[str, str]:
+        """Key or label in either language → key; built once per grid and field (the labels
+        of both languages do not depend on the request)."""
+        maps = self.__dict__.setdefault("_choice_maps", {})
+        if name not in maps:
+            found: dict[str, str] = {}
+            for key, label in self.import_choices(name):
+                found.update(dict.fromkeys(in_both_languages(label), key))
+                found[_key(key)] = key
+            maps[name] = found
+        return maps[name]
+
     def _choice(self, name: str, raw: str) -> str:
         """A choice column's key from its key or its label in either language (女, F, Female)."""
-        choices = self.import_choices(name)
-        for key, label in choices:
-            if _key(raw) == _key(key) or _key(raw) in in_both_languages(label):
-                return key
-        allowed = ", ".join(str(label) for _key_, label in choices)
+        key = self._choice_map(name).get(_key(raw))
+        if key is not None:
+            return key
+        allowed = ", ".join(str(label) for _key_, label in self.import_choices(name))
         raise RuleViolation(
             {name: [_('"%(value)s" is not one of: %(allowed)s.', value=raw, allowed=allowed)]}
         )
