@@ -40,18 +40,31 @@ def grid_of(view: Any, model_key: str) -> Any:
     return view
 
 
-def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
-    """Render old -> new per field, escaped, with the record grid's labels and value names."""
+def _changes(view: Any, model: Any) -> list[tuple[str, str, str]]:
+    """(label, old, new) per changed field, with the record grid's labels and value names."""
     grid = grid_of(view, model.model)
-    items = [
-        Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(
+    return [
+        (
             str(grid.get_column_name(field)),
             grid._display(field, old, {}),
             grid._display(field, new, {}),
         )
         for field, (old, new) in model.change_dict.items()
     ]
+
+
+def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
+    """Render old -> new per field, escaped."""
+    items = [
+        Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(*change)
+        for change in _changes(view, model)
+    ]
     return Markup("").join(items)
+
+
+def changes_text(view: Any, context: Any, model: Any, name: str) -> str:
+    """The same changes as plain lines, for exports: "Status: Verified → Paid"."""
+    return "\n".join(f"{label}: {old} → {new}" for label, old, new in _changes(view, model))
 
 
 class AuditLogView(GuardedModelView):
@@ -67,6 +80,7 @@ class AuditLogView(GuardedModelView):
         "action": lambda v, c, m, n: key_text(m.action),
         "model": lambda v, c, m, n: key_text(m.model),
     }
+    column_formatters_export = {"changes": changes_text}
     column_labels = {
         "at": _l("When"),  # shown in the configured zone
         "actor_name": _l("Who"),

@@ -108,6 +108,10 @@ class CustomerGrid(GuardedModelView):
         "incomplete": incomplete_formatter,
         "claim_button": claim_button,
     }
+    column_formatters_export = {
+        "days_left": lambda v, c, m, n: None if m.days_left is None else int(m.days_left),
+        "incomplete": lambda v, c, m, n: m.incomplete,
+    }
     column_details_exclude_list = ("version", "warned_clock")
     details_template = "customers/details.html"
     form_columns = ("name", "phone", "gender", "birthday", "wechat", "address", "level", "notes")

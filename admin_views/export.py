@@ -1,4 +1,5 @@
-"""Grid export: CSV streamed from a cursor (UTF-8 BOM, formula-safe), XLSX through tablib.
+"""Grid export: CSV streamed from a cursor (UTF-8 BOM), XLSX written row by row (openpyxl's
+write-only workbook), both formula-safe and typed (admin_views/export_values.py).
 
 Both go through the view's get_list(), so an export holds exactly the rows the person may see,
 with the current search, filters and sort applied. Every export is logged (ExportLog): who,
@@ -8,57 +9,26 @@ which grid, which search and filters, which format, how many rows.
 from __future__ import annotations
 
 import csv
-import html
 import io
-import re
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-import tablib
+import openpyxl
 from flask import Response, g, stream_with_context
-from flask_admin.model import typefmt
-from flask_babel import gettext as _
 from markupsafe import Markup
+from peewee import DecimalField
 from werkzeug.utils import secure_filename
 
+from admin_views.export_values import csv_text, plain_value, safe_cell, xlsx_cell
 from models.export_log import ExportLog
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+__all__ = ["ExportMixin", "record_export", "safe_cell"]
+
 XLSX_MAX_ROWS = 1_048_575
-BLOCK_END = re.compile(r"<br\s*/?>|</(?:div|p|li|tr)>", re.I)
-TAG = re.compile(r"<[^>]+>")
-
-
-def plain_text(value: Any) -> Any:
-    """A grid cell's HTML (badges, icons, one <div> per change) as the text a person reads."""
-    if not isinstance(value, Markup):
-        return value
-    text = html.unescape(TAG.sub("", BLOCK_END.sub("\n", str(value))))
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-def _local_time(view: Any, value: datetime, name: str = "") -> str:
-    from admin_views import localtime
-
-    return localtime(value)
-
-
-# Exports read as the grid does: local times, yes/no in the person's language.
-EXPORT_TYPE_FORMATTERS = {
-    **typefmt.EXPORT_FORMATTERS,
-    bool: lambda view, value, name="": _("Yes") if value else _("No"),
-    datetime: _local_time,
-}
-
-
-def safe_cell(value: Any) -> str:
-    """Text for one cell that no spreadsheet will run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _Line:
@@ -87,13 +57,40 @@ def record_export(grid: str, model: str, fmt: str, rows: int, search: str = "", 
 
 
 class ExportMixin:
-    """Replaces Flask-Admin's in-memory, unescaped export."""
+    """Replaces Flask-Admin's in-memory, unescaped export.
 
-    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
+    `column_formatters_export` maps a column to a plain formatter (view, context, model, name)
+    for columns whose list formatter builds HTML or text meant for reading (¥1,234.00)."""
 
-    def get_export_value(self, model: Any, name: Any) -> Any:
-        """The grid's value as plain text: no HTML reaches a spreadsheet."""
-        return plain_text(super().get_export_value(model, name))  # type: ignore[misc]
+    column_formatters_export: dict[str, Any] = {}
+
+    def export_value(self, model: Any, name: str) -> Any:
+        """One cell's typed plain value (never HTML; see admin_views/export_values.py)."""
+        formatter = self.column_formatters_export.get(name) or (self.column_formatters or {}).get(
+            name
+        )
+        if formatter is not None:
+            value = formatter(self, None, model, name)
+        else:
+            value = self._get_field_value(model, name)
+        if isinstance(value, Markup):
+            raise TypeError(f"{self.endpoint}.{name}: an HTML formatter needs a plain export one")
+        choices = self._column_choices_map.get(name)
+        if choices and value in choices:
+            value = str(choices[value])
+        elif name == "status" and isinstance(value, str) and self._has_workflow():
+            from admin_views import state_label
+
+            value = state_label(value, self.model_key)
+        field = getattr(self.model, name, None)
+        if isinstance(value, Decimal) and isinstance(field, DecimalField):
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))  # 99000 → 99000.00
+        return plain_value(value)
+
+    def _has_workflow(self) -> bool:
+        from rules.workflow import workflow
+
+        return workflow(self.model_key) is not None
 
     def export_filters(self) -> list[str]:
         """The active filters as a person reads them: "Level equals vip"."""
@@ -114,8 +111,11 @@ class ExportMixin:
             self.export_filters(),
         )
 
-    def export_rows(self) -> Iterator[list[str]]:
-        """The header, then one safe row per visible record, read from a cursor."""
+    def export_header(self) -> list[str]:
+        return [safe_cell(label) for _name, label in self._export_columns]
+
+    def export_records(self) -> Iterator[list[Any]]:
+        """One row of typed plain values per visible record, read from a cursor."""
         args = self._get_list_extra_args()
         sort = self._get_column_by_idx(args.sort)
         _count, query = self.get_list(
@@ -127,10 +127,9 @@ class ExportMixin:
             execute=False,
             page_size=0,
         )
-        columns = self._export_columns
-        yield [safe_cell(label) for _name, label in columns]
+        names = [name for name, _label in self._export_columns]
         for row in query.iterator():
-            yield [safe_cell(self.get_export_value(row, name)) for name, _label in columns]
+            yield [self.export_value(row, name) for name in names]
 
     def export_filename(self, ext: str) -> str:
         stamp = datetime.now().strftime("%Y%m%d_%H%M%S")
@@ -140,14 +139,15 @@ class ExportMixin:
         line = _Line()
 
         def generate() -> Iterator[str]:
-            sent = -1  # the header is not a row
+            sent = 0
             try:
                 yield "\ufeff"
-                for values in self.export_rows():
-                    yield line(values)
+                yield line(self.export_header())
+                for values in self.export_records():
+                    yield line([csv_text(v) for v in values])
                     sent += 1
             finally:  # also when the download is cut off: the rows that left are logged
-                self.log_export("csv", max(sent, 0))
+                self.log_export("csv", sent)
 
         return Response(
             stream_with_context(generate()),
@@ -156,17 +156,25 @@ class ExportMixin:
         )
 
     def _export_tablib(self, export_type: str, return_url: Any) -> Response:
-        rows = self.export_rows()
-        dataset = tablib.Dataset(headers=next(rows))
-        for i, values in enumerate(rows):
-            if i >= XLSX_MAX_ROWS:
+        """XLSX (the only other type offered): rows go to openpyxl's write-only sheet, which
+        spools them to a temporary file rather than holding the workbook in memory."""
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(self.export_header())
+        rows = 0
+        for values in self.export_records():
+            if rows >= XLSX_MAX_ROWS:
                 break
-            dataset.append(values)
-        data = dataset.export(export_type, escape=True)
-        self.log_export(export_type, dataset.height)
+            sheet.append([xlsx_cell(sheet, v) for v in values])
+            rows += 1
+        with tempfile.TemporaryFile() as spool:
+            book.save(spool)
+            spool.seek(0)
+            data = spool.read()
+        self.log_export(export_type, rows)
         return Response(
             data,
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mimetype=XLSX_MIMETYPE,
             headers={
                 "Content-Disposition": f"attachment; filename={self.export_filename(export_type)}"
             },

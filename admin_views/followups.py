@@ -106,6 +106,7 @@ class TaskView(GuardedModelView):
         "customer": _task_customer,
         "reason": lambda v, c, m, n: key_text(m.reason),
     }
+    column_formatters_export = {"customer": lambda v, c, m, n: str(m.customer)}
     column_filters = ("reason", "due_on")
     can_view_details = False
     # The daily job creates tasks; logging a follow-up closes them.

@@ -29,6 +29,7 @@ class InboxView(GuardedModelView):
         "read_at": _l("Read"),
     }
     column_formatters = {"title": _title}
+    column_formatters_export = {"title": lambda v, c, m, n: m.title}
     column_default_sort = ("created_at", True)
     column_sortable_list = ("created_at",)
     column_filters = ("read_at",)

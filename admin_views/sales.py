@@ -17,6 +17,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
+from admin_views.export_values import stored
 from models import Customer, Location, SalesOrder, SalesOrderLine
 from rules import settings
 from rules.customers import customers_served_by
@@ -81,6 +82,10 @@ def _status(view: Any, context: Any, model: Any, name: str) -> Markup:
     return Markup('<span class="badge badge-{}">{}</span>').format(css, state_label(model.status))
 
 
+def _plain_status(view: Any, context: Any, model: Any, name: str) -> str:
+    return state_label(model.status)
+
+
 def _money(view: Any, context: Any, model: Any, name: str) -> str:
     value = getattr(model, name)
     return "" if value is None else f"¥{value:,.2f}"
@@ -124,6 +129,12 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "effective_discount": _money,
         "subtotal": _money,
         "paid_amount": _money,
+    }
+    column_formatters_export = {
+        "status": _plain_status,
+        **dict.fromkeys(
+            ("total", "discount", "effective_discount", "subtotal", "paid_amount"), stored
+        ),
     }
     column_choices = {
         "delivery": [("pickup", _l("Pickup")), ("express", _l("Express"))],

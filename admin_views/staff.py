@@ -16,11 +16,15 @@ from rules import settings
 HIDDEN = ("password_hash", "version", "failed_logins")
 
 
-def _roles_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
+def role_text(role: str) -> str:
     from admin_views import role_label
 
+    return role_label(role)
+
+
+def _roles_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
     return Markup(" ").join(
-        Markup('<span class="badge badge-secondary">{}</span>').format(escape(role_label(r)))
+        Markup('<span class="badge badge-secondary">{}</span>').format(escape(role_text(r)))
         for r in model.role_set
     )
 
@@ -49,6 +53,7 @@ class StaffView(GuardedModelView):
     column_editable_list = ("display_name", "active")
     column_default_sort = "username"
     column_formatters = {"roles": _roles_formatter}
+    column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(map(role_text, m.role_set))}
     column_labels = {
         "username": _l("Username"),
         "display_name": _l("Name"),
