@@ -95,6 +95,10 @@ def init_web(app: Flask, settings: Any) -> None:
     )
     add_views(admin)
 
+    @app.route("/favicon.ico")
+    def favicon() -> Any:  # browsers ask for it at the root, before reading the page
+        return app.send_static_file("favicon.ico")
+
     @app.route("/")
     def root() -> Any:
         from flask import redirect, url_for

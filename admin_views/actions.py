@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import abort, flash
@@ -66,7 +65,7 @@ class ActionsMixin:
     def print_selected(self, kind: str, ids: list[str]) -> Any:
         """Render the selected visible rows as one PDF; refusals are flashed, not printed."""
         from admin_views.printing import pdf_response
-        from printouts import PrintError, render_pdf
+        from printouts import PrintError, file_name, render_pdf
 
         rows, refused = [], []
         for row in self.selected(ids):
@@ -85,7 +84,7 @@ class ActionsMixin:
         except (PrintError, RuleViolation) as exc:
             flash(_("Printing failed: %(error)s", error=str(exc)), "error")
             return None
-        return pdf_response(data, f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.pdf")
+        return pdf_response(data, file_name(kind, rows))
 
     @action(
         "delete",

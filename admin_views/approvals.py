@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import FilterEqual
@@ -23,7 +23,7 @@ from admin_views.record_page import RecordPageMixin
 from rules import RuleViolation
 from rules.approval import steps
 from rules.workflow import find, flow, refusal, take
-from rules.workflow_bulk import bulk_take
+from rules.workflow_bulk import bulk_take, eligible_count
 from rules.workflow_config import CREATOR
 from rules.workflow_next import step_label
 from tasks.bulk import inline
@@ -141,17 +141,38 @@ class ApprovalMixin(BulkRunMixin, RecordPageMixin):
         """The approval steps the current person may take (for the list page's buttons)."""
         return [t.to for t in steps(self.model.model_key())[1:] if g.actor.has_any(set(t.roles))]
 
+    def _matching(self) -> Any:
+        """The records matching the list's current search and filters (an id subquery)."""
+        args = self._get_list_extra_args()
+        _count, query = self.get_list(
+            0, None, False, args.search, args.filters, execute=False, page_size=0
+        )
+        return self.model.id.in_(query.select(self.model.id).order_by())
+
+    @expose("/approve_matching/count/")
+    def approve_matching_count(self) -> Any:
+        """How many records "All matching" would move, asked before the person confirms."""
+        state = request.args.get("step", "")
+        if state not in self.my_steps():
+            return self.inaccessible_callback("approve_matching")
+        t, matching = self._step(state), self._matching()
+        total = self.model.select().where(matching).count()
+        ready = eligible_count(self.model, matching, t, g.actor)
+        text = _(
+            "%(step)s: %(ready)d of the %(total)d matching records can take this step now. Go on?",
+            step=state_label(state, self.model.model_key()),
+            ready=ready,
+            total=total,
+        )
+        return jsonify(ready=ready, matching=total, message=text)
+
     @expose("/approve_matching/", methods=("POST",))
     def approve_matching_view(self) -> Any:
         """Take a step on every record that matches the list's current search and filters."""
         state = request.form.get("step", "")
         if state not in self.my_steps():
             return self.inaccessible_callback("approve_matching")
-        args = self._get_list_extra_args()
-        _count, query = self.get_list(
-            0, None, False, args.search, args.filters, execute=False, page_size=0
-        )
-        matching = self.model.id.in_(query.select(self.model.id).order_by())
+        matching = self._matching()
         t = self._step(state)
         if t.effects:
             if not inline(self.model.select().where(matching).count()):

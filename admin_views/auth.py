@@ -8,11 +8,20 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 
+from admin_views.fields import StrongPassword
 from models.staff import Staff
 from rules import SYSTEM, Actor, RuleViolation, acting_as, settings
 from rules import login as login_rules
@@ -52,6 +61,23 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
+FILL = _l("This field is required.")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(message=FILL)])
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(message=FILL), StrongPassword()]
+    )
+    again = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(message=FILL),
+            EqualTo("new", message=_l("The two new passwords differ.")),
+        ],
+    )
+
+
 def safe_target(target: str | None, fallback: str) -> str:
     """`target` when it is a path on this site, else `fallback` (no open redirect, no
     javascript: links)."""
@@ -74,10 +100,13 @@ def login():
     if form.validate_on_submit():
         attempt = login_rules.attempt_login(form.username.data, form.password.data)
         if attempt.result == login_rules.OK:
+            chosen = session.get("locale")  # picked on the login page: kept after login
             session.clear()
             session.update(login_rules.session_stamp(attempt.staff))
             session.permanent = True
             login_user(SessionUser(attempt.staff))
+            if chosen in LOCALES:
+                _remember_locale(chosen)
             return redirect(_safe_next(request.args.get("next")))
         if attempt.result == login_rules.LOCKED:
             flash(
@@ -102,19 +131,48 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: the current one first, the new one checked for strength on
+    the server. Other sessions of this person end; this one goes on."""
+    form, staff = PasswordForm(), current_user.staff
+    for field in form:  # labels in the person's language (the strength message names one)
+        field.label.text = str(field.label.text)
+    if request.method == "POST":
+        valid = form.validate()  # every field's message at once, the current password's too
+        wrong = bool(form.current.data) and not staff.check_password(form.current.data)
+        if wrong:
+            form.current.errors = [_("Current password: this is not your password.")]
+        if valid and not wrong:
+            staff.set_password(form.new.data)
+            with acting_as(SYSTEM):  # a person's own password, not an edit of the staff table
+                staff.save()
+            session.update(login_rules.session_stamp(staff))
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("auth/password.html", form=form)
+
+
 @bp.route("/locale", methods=["POST"])
 def set_locale():
     """Switch the UI language; remembered per person when logged in."""
     choice = request.form.get("locale", "")
     if choice in LOCALES:
-        session["locale"] = choice
-        if current_user.is_authenticated:
-            staff = current_user.staff
-            staff.locale = choice
-            with acting_as(SYSTEM):  # a personal preference, not an edit of the staff table
-                try:
-                    staff.save()
-                except RuleViolation as exc:  # the session choice still applies; say so
-                    log.warning("language choice of %s not saved: %s", staff.username, exc)
-                    flash(_("Your language choice was not saved: %(error)s", error=exc), "error")
+        _remember_locale(choice)
     return redirect(_safe_next(request.form.get("next")))
+
+
+def _remember_locale(choice: str) -> None:
+    """This session's language, and the logged-in person's from now on."""
+    session["locale"] = choice
+    if not current_user.is_authenticated or current_user.staff.locale == choice:
+        return
+    staff = current_user.staff
+    staff.locale = choice
+    with acting_as(SYSTEM):  # a personal preference, not an edit of the staff table
+        try:
+            staff.save()
+        except RuleViolation as exc:  # the session choice still applies; say so
+            log.warning("language choice of %s not saved: %s", staff.username, exc)
+            flash(_("Your language choice was not saved: %(error)s", error=exc), "error")

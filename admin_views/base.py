@@ -8,10 +8,11 @@ keys (no N+1) and count on the bare table.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from flask import flash, g
+from flask import flash, g, request
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import CustomModelConverter, save_inline
@@ -36,6 +37,8 @@ from admin_views.search import SearchMixin
 from models.db import db
 from rules import RuleViolation, settings
 from rules.permissions import may
+
+log = logging.getLogger(__name__)
 
 COMMON_LABELS = {
     "created_at": _l("Created"),
@@ -186,6 +189,38 @@ class GuardedModelView(
                 label = "" if name == "__all__" else f"{self.get_column_name(name)}: "
                 for message in messages:
                     flash(label + message, "error")
+
+    def validate_form(self, form: Any) -> bool:
+        valid = super().validate_form(form)
+        if not valid and hasattr(form, "version") and request.method == "POST":
+            self._rules_too(form)
+        return valid
+
+    def _rules_too(self, form: Any) -> None:
+        """WTForms refused the form (a required field, a bad number): the rules' messages on
+        the other fields are shown with its own, so one save reports every problem."""
+        pk = request.args.get("id")
+        stored = self.get_one(pk) if pk else None
+        if pk and stored is None:
+            return
+        record = self.model() if stored is None else self.model(**stored.__data__)
+        fields = self.model._meta.fields
+        for name, field in form._fields.items():
+            if field.errors or name in ("id", "version") or name not in fields:
+                continue
+            try:
+                field.populate_obj(record, name)
+            except (TypeError, ValueError, AttributeError):
+                continue
+        try:
+            record.check_only()
+        except RuleViolation as exc:
+            said = {n for n, f in form._fields.items() if f.errors}
+            unsaid = {n: m for n, m in exc.errors.items() if n not in said}
+            if unsaid:
+                self._show_violation(RuleViolation(unsaid), form)
+        except Exception:  # noqa: BLE001 - a courtesy check on a half-filled form
+            log.debug("rules not checked on a refused form of %s", self.model_key, exc_info=True)
 
     def create_model(self, form: Any) -> Any:
         model = self.model()

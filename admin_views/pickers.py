@@ -106,6 +106,16 @@ class ScopedLoader(AjaxModelLoader):
     def format(self, model: Any) -> tuple[Any, str] | None:
         return None if model is None else (model.get_id(), str(model))
 
+    def entries(self, rows: list[Any]) -> list[list[Any]]:
+        """[id, label] per row, plus what the form shows about it ({"price": …}) when the
+        field declares `facts(rows) -> {id: dict}` (one query for the whole page of rows)."""
+        make = self.options.get("facts")
+        facts = make(rows) if make is not None and rows else {}
+        return [
+            [row.get_id(), str(row), *([facts[row.get_id()]] if row.get_id() in facts else [])]
+            for row in rows
+        ]
+
     def get_one(self, pk: Any) -> Any:
         try:
             key = self.model._meta.primary_key.adapt(pk)
@@ -145,7 +155,7 @@ class PickerWidget(AjaxSelect2Widget):
             kwargs["data-allow-blank"] = "1"
         kwargs.setdefault("id", field.id)
         kwargs.setdefault("type", "hidden")
-        chosen = field.loader.format(field.data)
+        chosen = field.loader.entries([field.data])[0] if field.data is not None else None
         if chosen:
             kwargs["value"] = chosen[0]
             kwargs["data-json"] = json.dumps(chosen, ensure_ascii=False)
@@ -225,5 +235,5 @@ class PickerMixin:
             request.args.get("offset", 0, type=int),
             request.args.get("limit", 10, type=int),
         )
-        body = json.dumps([loader.format(row) for row in found], ensure_ascii=False)
+        body = json.dumps(loader.entries(found), ensure_ascii=False)
         return Response(body, mimetype="application/json")

@@ -18,6 +18,7 @@ from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
 from admin_views.export_values import stored
+from admin_views.order_form import customer_facts, page_settings, preselect_customer, product_facts
 from models import Customer, Location, SalesOrder, SalesOrderLine
 from rules import settings
 from rules.customers import customers_served_by
@@ -30,7 +31,7 @@ from rules.workflow import flow, has_mark
 TABLE = "sales_order"
 
 VOUCHERS = [
-    ("sales_invoice", _l("Sales invoice")),
+    ("sales_invoice", _l("Sales slip (not a tax invoice)")),
     ("sales_receipt", _l("Sales receipt")),
     ("payment_receipt", _l("Payment receipt")),
     ("pickup_voucher", _l("Pickup voucher")),
@@ -164,7 +165,10 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     column_import_list = form_columns
     import_lookups = {"customer": (Customer, "phone"), "pickup_location": (Location, "code")}
     form_overrides = {"delivery": SelectField, "payment_method": SelectField}
-    form_ajax_refs = {"customer": {"rows": customers_served_by}}  # type-ahead, scoped
+    # type-ahead, scoped; the page learns the picked customer's points and address
+    form_ajax_refs = {"customer": {"rows": customers_served_by, "facts": customer_facts}}
+    create_template = "sales/create.html"
+    edit_template = "sales/edit.html"
     form_args = {
         "delivery": {"choices": [("pickup", _l("Pickup")), ("express", _l("Express"))]},
         "payment_method": {
@@ -189,7 +193,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
                     "unit_price": {"label": _l("Unit price")},
                     "is_gift": {"label": _l("Gift")},
                 },
-                "form_ajax_refs": {"product": {}},
+                "form_ajax_refs": {"product": {"facts": product_facts}},  # its list price
             },
         )
     ]
@@ -218,7 +222,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         return form
 
     def create_form(self, obj: Any = None) -> Any:
-        return self._limit_places(super().create_form(obj))
+        return preselect_customer(self._limit_places(super().create_form(obj)))
 
     def edit_form(self, obj: Any = None) -> Any:
         return self._limit_places(super().edit_form(obj))
@@ -238,6 +242,8 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             ]
             kwargs["limit"] = settings().sales.discount_limit_percent
             kwargs["list_value"], kwargs["list_share"] = share_of_list(kwargs["model"])
+        if template in (self.create_template, self.edit_template):
+            kwargs["order_settings"] = page_settings()
         return super().render(template, **kwargs)
 
     @expose("/print/<kind>/")

@@ -7,10 +7,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import PasswordField, SelectField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from admin_views.base import GuardedModelView
-from admin_views.fields import SpaceSeparatedField
+from admin_views.fields import SpaceSeparatedField, StrongPassword
 from rules import settings
 
 HIDDEN = ("password_hash", "version", "failed_logins")
@@ -80,7 +80,7 @@ class StaffView(GuardedModelView):
     form_args = {"locale": {"choices": [("", "—"), *LANGUAGES]}}
     form_extra_fields = {
         "new_password": PasswordField(
-            _l("New password"), validators=[Optional(), Length(min=8, max=128)]
+            _l("New password"), validators=[Optional(), StrongPassword("username")]
         ),
     }
 

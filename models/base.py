@@ -95,6 +95,17 @@ class BaseModel(Model):
                 raise rules.RuleViolation(self.unique_message(exc)) from exc
             raise
 
+    def check_only(self) -> None:
+        """Run the rules on this change without writing anything (raise RuleViolation): a
+        form that WTForms refused still reports the rules' messages at the same time."""
+        creating = self.get_id() is None
+        with db.atomic() as transaction:
+            try:
+                old = None if creating else self._stored_row(self.get_id())
+                rules.enforce(self, "create" if creating else "update", old)
+            finally:
+                transaction.rollback()
+
     def before_update(self, old: dict[str, Any]) -> None:
         """Adjust an update from the stored row `old`, inside its transaction (models override)."""
 

@@ -87,17 +87,34 @@ _env.filters["gender"] = lambda code: GENDERS.get(code or "", "")
 _env.filters["blank"] = lambda value: "" if value is None else value
 
 
-def _when(value: date | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A date as is, a datetime in the configured zone (a naive one is stored UTC)."""
+#: The one way printouts write a date, and a time: 2026-11-28, 2026-11-28 14:05.
+DATE = "%Y-%m-%d"
+TIME = "%Y-%m-%d %H:%M"
+
+
+def _when(value: date | datetime | None, fmt: str | None = None) -> str:
+    """A date as is, a datetime in the configured zone (a naive one is stored UTC); a date
+    as DATE and a time as TIME unless the template asks for DATE."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         zone = ZoneInfo(rules.settings().app.timezone)
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    return value.strftime(fmt)
+        return value.strftime(fmt or TIME)
+    return value.strftime(DATE)
 
 
 _env.filters["when"] = _when
+_env.globals["DATE"] = DATE
+
+
+def file_name(kind: str, records: Sequence[Any]) -> str:
+    """A printout's file name: its number (the first one's, and how many more) and the local
+    date it was printed, e.g. FP-20261128-0001_20261202.pdf or FP-20261128-0001+2_20261202.pdf."""
+    today = datetime.now(ZoneInfo(rules.settings().app.timezone))
+    first = printout_number(kind, records[0]) if records else kind
+    more = f"+{len(records) - 1}" if len(records) > 1 else ""
+    return f"{first}{more}_{today:%Y%m%d}.pdf"
 
 
 def printout_number(kind: str, record: Any) -> str:

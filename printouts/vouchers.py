@@ -3,7 +3,7 @@
 Each voucher number is the kind's prefix and the order number without its own prefix, so it
 is unique and the same every time it is reprinted:
 
-    sales_invoice   销售明细开单        FP-20261128-0001   (SO-20261128-0001)
+    sales_invoice   销售单（非发票）    FP-20261128-0001   (SO-20261128-0001)
     sales_receipt   销售小票            XP-20261128-0001
     payment_receipt 收款凭证            SK-20261128-0001
     pickup_voucher  领货凭证            LH-20261128-0001
@@ -31,7 +31,7 @@ CENT = Decimal("0.01")
 
 #: Voucher kind -> its Chinese title (the number prefixes are printouts.PREFIXES).
 TITLES: dict[str, str] = {
-    "sales_invoice": "销售明细开单",
+    "sales_invoice": "销售单",  # A4 销售明细开单; says plainly it is not a tax 发票
     "sales_receipt": "销售小票",
     "payment_receipt": "收款凭证",
     "pickup_voucher": "领货凭证",

@@ -12,9 +12,17 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _value(record: Any, name: str) -> Any:
+    """The field's value; a foreign key's id as stored (an unset one is None, not a lookup)."""
+    field = type(record)._meta.fields.get(name)
+    if field is not None and hasattr(field, "rel_model"):
+        return record.__data__.get(name)
+    return getattr(record, name, None)
+
+
 def missing(record: Any, names: list[str]) -> list[str]:
     """Return the names among `names` whose value on `record` is blank."""
-    return [n for n in names if _blank(getattr(record, n, None))]
+    return [n for n in names if _blank(_value(record, n))]
 
 
 def check_required(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:

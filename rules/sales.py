@@ -101,6 +101,8 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
         errors["discount"] = [_("The discount cannot be negative.")]
     if (record.points_redeemed or 0) < 0:
         errors["points_redeemed"] = [_("Points to redeem cannot be negative.")]
+    elif editable(record) and redeeming_changed(record, old):
+        errors.update(check_redeemable(record))
     if record.delivery not in ("pickup", "express"):
         errors["delivery"] = [_("Choose pickup or express.")]
     elif record.delivery == "express" and not (record.address or "").strip():
@@ -110,6 +112,37 @@ def check_order(record: Any, action: str, old: dict | None, actor: Actor) -> dic
     if discounts.approval_lapses(old, record):
         record.discount_approved_by = None  # an approval covers the discount it saw, no other
     return errors or None
+
+
+def redeeming_changed(record: Any, old: dict | None) -> bool:
+    """A new draft, or one whose customer or points to redeem change (B5)."""
+    if old is None:
+        return bool(record.points_redeemed)
+    return (old.get("points_redeemed"), old.get("customer")) != (
+        record.points_redeemed,
+        record.customer_id,
+    )
+
+
+def check_redeemable(record: Any) -> dict[str, list[str]]:
+    """B5: a draft may not redeem more points than the customer has now (checked again when
+    the payment is approved, since the balance may move in between)."""
+    from rules.points import balance
+
+    if not record.points_redeemed or record.customer_id is None:
+        return {}
+    have = balance(record.customer_id)
+    if record.points_redeemed <= have:
+        return {}
+    return {
+        "points_redeemed": [
+            _(
+                "Not enough points: the customer has %(have)d, %(asked)d asked.",
+                have=have,
+                asked=record.points_redeemed,
+            )
+        ]
+    }
 
 
 @register("sales_order_line")

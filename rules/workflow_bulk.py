@@ -62,6 +62,12 @@ def _eligible(model: Any, where: Any, t: Any, actor: Any, now: Any) -> Any:
     return eligible
 
 
+def eligible_count(model: Any, where: Any, t: Any, actor: Any) -> int:
+    """How many rows matching `where` the actor may move along `t` now (asked before a bulk
+    step, so the person knows how many records it will touch)."""
+    return model.select().where(_eligible(model, where, t, actor, utcnow())).count()
+
+
 def checked_step(
     model: Any, action: str, note: str, to: str | None, actor: Any, set_based: bool = False
 ) -> Any:

@@ -31,7 +31,7 @@ def lookup(client, query, view="sales_order", name="customer", **extra):
     url += "".join(f"&{k}={v}" for k, v in extra.items())
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return json.loads(response.get_data(as_text=True))
+    return [row[:2] for row in json.loads(response.get_data(as_text=True))]  # [id, label]
 
 
 def options(html: str) -> list[str]:

@@ -227,7 +227,12 @@ def test_shipping_is_refused_with_the_shortfall_named(world):
 
 
 def test_points_never_go_negative(world):
+    """Points spent between saving the draft and submitting it: the step refuses (B5)."""
+    with system():
+        points.post(world.c_sales1.id, 50, "earn", "opening", rules.SYSTEM)
     order = new_order(world, points_redeemed=50)
+    with system():
+        points.post(world.c_sales1.id, -50, "redeem", "elsewhere", rules.SYSTEM)
     with pytest.raises(rules.RuleViolation, match="Not enough points"):
         step(world.sales1, order)
     with system(), pytest.raises(rules.RuleViolation):
