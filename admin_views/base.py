@@ -27,6 +27,7 @@ from wtforms.validators import InputRequired, StopValidation
 from admin_views import localtime
 from admin_views.actions import ActionsMixin
 from admin_views.export import ExportMixin
+from admin_views.filters import FiltersMixin
 from admin_views.grid_query import ScopedQueryMixin
 from admin_views.guard import LoginGuard
 from admin_views.history import HistoryMixin
@@ -77,6 +78,7 @@ class GuardedModelView(
     SearchMixin,
     PickerMixin,
     ExportMixin,
+    FiltersMixin,
     ScopedQueryMixin,
     ModelView,
 ):
