@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_request_context
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual, FilterNotEqual
+from flask_admin.contrib.peewee.filters import FilterEqual, FilterLike, FilterNotEqual
 from flask_admin.model.filters import BaseIntFilter
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString
 from peewee import ForeignKeyField
 
 from admin_views import state_label
@@ -34,7 +34,7 @@ def translated(choices: Any) -> list[tuple[str, Any]]:
     return [(key, label) for key, label in choices]
 
 
-class ChoiceLabelContains(BasePeeweeFilter):
+class ChoiceLabelContains(FilterLike):
     """ "contains" typed text, matched against the labels people read (门店自提) and the keys."""
 
     def __init__(self, column: Any, name: str, choices: Any) -> None:
@@ -49,9 +49,6 @@ class ChoiceLabelContains(BasePeeweeFilter):
             if text and (text in str(label).casefold() or text == str(key).casefold())
         ]
         return query.filter(self.column.in_(keys))
-
-    def operation(self) -> Any:
-        return _l("contains")
 
 
 class PerRequest:
@@ -102,7 +99,7 @@ class FiltersMixin:
     def state_choices(self) -> Any:
         """A workflow table's states with their labels (the person's language)."""
         key = self.model.model_key()
-        return lambda: [(s.name, state_label(s.name, key)) for s in flow(key).states]
+        return [(s.name, LazyString(state_label, s.name, key)) for s in flow(key).states]
 
     def _auto_filters(self) -> list[str]:
         declared = {getattr(f, "column", f) for f in self.column_filters or ()}
