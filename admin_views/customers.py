@@ -128,6 +128,9 @@ class CustomerGrid(GuardedModelView):
         clause = Customer.name.contains(term)
         return clause | prefix_range(Customer.wechat, text) if text.isascii() else clause
 
+    def search_placeholder(self) -> str | None:
+        return _("Mobile or its last 4 digits / name / WeChat")
+
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         """A new customer belongs to whoever enters it (A1); store staff's to their store."""
         if model.gender == "":

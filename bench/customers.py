@@ -293,6 +293,20 @@ def deep_page(first: tuple) -> tuple:
     return ("sales_deep_page", who, f"{url}?page={page}", where, params, order, limit)
 
 
+def last4_case(first: tuple) -> tuple:
+    """The salesperson searches the last 4 digits (尾号) of their newest customer's number.
+    The app matches a 4-digit term as the last 4 digits or as the first 4 (rules/search.py):
+    the floor asks the same, with the literal `substr(c.phone, 8)` its index answers."""
+    _name, who, url, where, params, order, limit = first
+    sql = f"SELECT c.phone FROM customer c WHERE {' AND '.join(where)} ORDER BY {order} LIMIT 1"
+    with db.connection_context():
+        tail = db.execute_sql(sql, params).fetchone()[0][-4:]
+    mark, upper = db.obj.param, tail[:-1] + chr(ord(tail[-1]) + 1)
+    term = f"(substr(c.phone, 8) = {mark} OR (c.phone >= {mark} AND c.phone < {mark}))"
+    params = [*params, tail, tail, upper]
+    return ("last4_search", who, f"{url}?search={tail}", [*where, term], params, order, limit)
+
+
 def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
     """Seed one fresh database of `size` customers; measure the pages and the jobs."""
     rng, now = random.Random(size), utcnow().replace(microsecond=0)
@@ -310,7 +324,8 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
         view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "customer")
         results, sales_id = {}, ids["salesperson"][0][0]
         pages = [c for c in grid.cases(html, view, sales_id) if c[0] != "export"]
-        for name, who, url, where, params, order, limit in [*pages, deep_page(pages[0])]:
+        pages += [deep_page(pages[0]), last4_case(pages[0])]
+        for name, who, url, where, params, order, limit in pages:
             offset = int(url.rsplit("=", 1)[1]) * limit if name == "sales_deep_page" else 0
             found = grid.measure_app(clients[who], url, args.repeat)
             found["raw_s"], found["raw_rows"] = grid.measure_floor(
@@ -380,6 +395,8 @@ def main() -> None:
         ratio = figures[f"{kind}_owner_{top}_s"] / figures[f"page_owner_{base}_s"]
         figures[f"{kind}_{top}_over_page_{base}_owner"] = round(ratio, 2)
     picker_figures(figures, base, top)
+    last4 = figures[f"last4_search_{top}_s"] / figures[f"page_{base}_s"]  # issue 9 item 2
+    figures[f"last4_search_{top}_over_page_{base}"] = round(last4, 2)
     deep = figures[f"sales_deep_page_{top}_s"] / figures[f"sales_deep_page_{base}_s"]
     figures[f"sales_deep_page_{top}_over_{base}"] = round(deep, 2)
     figures["load_average"] = round(os.getloadavg()[0], 2)  # others' work skews wall-clock figures
