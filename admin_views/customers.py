@@ -242,6 +242,7 @@ class PoolView(CustomerGrid):
     # Not by phone: sorting by a masked number would order people by its hidden digits.
     column_sortable_list = ("name", "created_at")
     list_template = "customers/pool.html"
+    column_filters_excluded = ("owner", "salesperson")  # nobody's, by definition
     never = frozenset({"create", "edit", "delete"})
     # The number is masked in the list, the details page and the export alike.
     column_formatters = {**CustomerGrid.column_formatters, "phone": pool_phone}

@@ -96,6 +96,9 @@ def indexed_first(model: type) -> set[str]:
 class FiltersMixin:
     """Choice filters by label, and the shared owner / salesperson / store / state filters."""
 
+    # Shared filters a grid leaves out (the pool's owner is always empty).
+    column_filters_excluded: tuple[str, ...] = ()
+
     def state_choices(self) -> Any:
         """A workflow table's states with their labels (the person's language)."""
         key = self.model.model_key()
@@ -109,6 +112,7 @@ class FiltersMixin:
             name
             for name in AUTO_FILTERS
             if name not in declared
+            and name not in self.column_filters_excluded
             and (field := self.model._meta.fields.get(name)) is not None
             and field.column_name in indexed
             and (name != "status" or getattr(self.model, "has_workflow", False))
