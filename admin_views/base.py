@@ -28,6 +28,7 @@ from wtforms.validators import InputRequired, StopValidation
 from admin_views import localtime
 from admin_views.actions import ActionsMixin
 from admin_views.export import ExportMixin
+from admin_views.filters import FiltersMixin
 from admin_views.grid_query import ScopedQueryMixin
 from admin_views.guard import LoginGuard
 from admin_views.history import HistoryMixin
@@ -80,6 +81,7 @@ class GuardedModelView(
     SearchMixin,
     PickerMixin,
     ExportMixin,
+    FiltersMixin,
     ScopedQueryMixin,
     ModelView,
 ):

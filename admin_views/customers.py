@@ -19,9 +19,9 @@ from admin_views.auth import safe_target
 from admin_views.base import GuardedModelView
 from models import Customer, OwnershipChange, Staff
 from rules import settings
-from rules.customers import normalise_phone
 from rules.ownership import assign, claim, count_days_left
 from rules.pool_privacy import mask_phone, pool_search_clause, sees_whole_numbers
+from rules.search import customer_phone_clause, prefix_range, tidy
 
 GENDER_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
 LEVEL_CHOICES = [
@@ -98,7 +98,7 @@ class CustomerGrid(GuardedModelView):
     """Shared by the owned-customers grid and the pool grid."""
 
     column_joins = ("owner", "salesperson", "store")
-    column_searchable_list = ("name",)
+    column_searchable_list = ("name", "wechat")
     column_search_prefix = ("phone",)
     column_filters = ("incomplete", "gender", "level", "created_at")
     column_choices = {"gender": GENDER_CHOICES, "level": LEVEL_CHOICES}
@@ -122,8 +122,18 @@ class CustomerGrid(GuardedModelView):
         "level": {"choices": LEVEL_CHOICES},
     }
 
-    def normalise_term(self, term: str) -> str:
-        return normalise_phone(term) if any(c.isdigit() for c in term) else term
+    def _term_clause(self, term: str) -> Any:
+        """A mobile number, its first digits or its last 4 (尾号); else a name or a WeChat ID.
+        Each from an index within the person's scope (migration 14), never `LIKE '%1234'`."""
+        phone = customer_phone_clause(Customer, term)
+        if phone is not None:
+            return phone
+        text = tidy(term)
+        clause = Customer.name.contains(term)
+        return clause | prefix_range(Customer.wechat, text) if text.isascii() else clause
+
+    def search_placeholder(self) -> str | None:
+        return _("Mobile or its last 4 digits / name / WeChat")
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         """A new customer belongs to whoever enters it (A1); store staff's to their store."""
@@ -236,6 +246,7 @@ class PoolView(CustomerGrid):
     # Not by phone: sorting by a masked number would order people by its hidden digits.
     column_sortable_list = ("name", "created_at")
     list_template = "customers/pool.html"
+    column_filters_excluded = ("owner", "salesperson")  # nobody's, by definition
     never = frozenset({"create", "edit", "delete"})
     # The number is masked in the list, the details page and the export alike.
     column_formatters = {**CustomerGrid.column_formatters, "phone": pool_phone}

@@ -8,7 +8,6 @@ from typing import Any
 from flask import g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -26,6 +25,7 @@ from rules.discounts import share_of_list
 from rules.pickup import goods_out_where
 from rules.printing import PRINTABLE
 from rules.sales import approve_discount
+from rules.search import order_search_clause
 from rules.workflow import flow, has_mark
 
 TABLE = "sales_order"
@@ -111,11 +111,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     column_labels = LABELS
     column_search_prefix = ("number",)
     column_filters = (
-        FilterEqual(
-            SalesOrder.status,
-            _l("Status"),
-            options=lambda: [(s.name, state_label(s.name)) for s in flow("sales_order").states],
-        ),
+        "status",
         "delivery",
         "discount_flagged",
         "created_at",
@@ -209,6 +205,13 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
             _l("Print: %(voucher)s", voucher=label),
             lambda ids: self.print_selected(kind, ids),
         )
+
+    def _term_clause(self, term: str) -> Any:
+        """Any part of the number (0008, 20261202, so-2026…), the customer's name or mobile."""
+        return order_search_clause(SalesOrder, Customer, term)
+
+    def search_placeholder(self) -> str | None:
+        return _("Order no. (e.g. 0008) / customer name / mobile")
 
     def is_action_allowed(self, name: str) -> bool:
         if name == "approve_discount":

@@ -7,11 +7,9 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from rules.search import prefix_range
 
-def prefix_range(field: Any, prefix: str) -> Any:
-    """`field` starts with `prefix`, as a range both SQLite and PostgreSQL answer from an index."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return (field >= prefix) & (field < upper)
+__all__ = ["SearchMixin", "prefix_range"]
 
 
 class SearchMixin:

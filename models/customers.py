@@ -70,6 +70,8 @@ class Customer(BaseModel):
             (("store", "created_at", "owner"), False),  # a store's owned customers, newest first
             (("owner", "phone"), False),  # phone search within one salesperson's customers
             (("store", "phone"), False),  # phone search within one store's customers
+            (("wechat",), False),  # search by WeChat ID (prefix)
+            (("salesperson", "created_at"), False),  # the salesperson filter, newest first
         )
 
     label_fields = ("name", "phone")  # what __str__ shows: all a grid joins of a customer

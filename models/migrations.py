@@ -207,6 +207,24 @@ def _v13_step_forms(migrator: SchemaMigrator) -> None:
     )
 
 
+def _v14_search_and_filter_indexes(migrator: SchemaMigrator) -> None:
+    """Issue 9 item 2: what people type and filter by, each answered from an index. The last 4
+    digits of a phone within one salesperson's or one store's customers, WeChat IDs, an order
+    number's daily sequence (its last 4 characters) newest first, and the salesperson filters."""
+    from rules.pool_privacy import LAST4_INDEX_SQL
+    from rules.search import ORDER_TAIL_INDEX_SQL
+
+    for name, table, columns in (
+        ("customer_owner_phone_last4", "customer", f"owner_id, ({LAST4_INDEX_SQL})"),
+        ("customer_store_phone_last4", "customer", f"store_id, ({LAST4_INDEX_SQL})"),
+        ("sales_order_number_tail", "sales_order", f"({ORDER_TAIL_INDEX_SQL}), created_at"),
+    ):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({columns})')
+    _index("customer", "wechat")
+    _index("customer", "salesperson_id", "created_at")
+    _index("sales_order", "credit_salesperson_id", "created_at")
+
+
 def _v15_bulk_run_heartbeat(migrator: SchemaMigrator) -> None:
     """A bulk run's heartbeat: a run whose worker died is shown stalled, with Resume."""
     _add_columns("bulk_run", {"beat_at": "TIMESTAMP NULL"})
@@ -234,6 +252,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (11, "index each grid's sort and store scope", _v11_grid_sort_and_scope_indexes),
     (12, "bulk runs: a step with effects on many records, as a job", _v12_bulk_runs),
     (13, "step forms: payment reference, courier and tracking number", _v13_step_forms),
+    (14, "search: last 4 digits in scope, WeChat, order sequence", _v14_search_and_filter_indexes),
     (
         15,
         "bulk runs: a heartbeat per batch, so a dead worker's run can be resumed",
