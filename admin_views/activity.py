@@ -68,6 +68,17 @@ def _visible_names(
     return out
 
 
+def _display_names(ids: set) -> dict[int, str]:
+    """{staff id: display name} (the log keeps the login name as it was)."""
+    from models import Staff
+
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    rows = Staff.select(Staff.id, Staff.display_name).where(Staff.id.in_(list(ids)))
+    return {r.id: r.display_name for r in rows}
+
+
 def _step_sentence(t: Transition, who: str, record: str) -> str:
     wf = flow(t.model)
     step = next((s for s in wf.transitions if t.from_state in s.from_ and s.to == t.to_state), None)
@@ -96,11 +107,13 @@ def recent(actor: Actor, grids: dict[str, Any], limit: int = 10) -> list[dict[st
     for t in steps:
         wanted.setdefault(t.model, set()).add(str(t.record_id))
     names = _visible_names(actor, wanted, grids)
+    people = _display_names({a.actor_id for a in audits} | {t.by_id for t in steps})
     items: list[tuple[datetime, str, str, str]] = []
     for t in steps:
         record = names.get(t.model, {}).get(str(t.record_id))
         if record is not None:
-            items.append((t.at, _step_sentence(t, t.by_name, record), t.model, str(t.record_id)))
+            who = people.get(t.by_id) or (_("System") if t.by_name == "system" else t.by_name)
+            items.append((t.at, _step_sentence(t, who, record), t.model, str(t.record_id)))
     for a in audits:
         record = names.get(a.model, {}).get(a.record_id)
         if record is None and a.action == "delete" and a.actor_id == actor.id:
@@ -108,7 +121,7 @@ def recent(actor: Actor, grids: dict[str, Any], limit: int = 10) -> list[dict[st
         if record is None or _is_step(a):
             continue
         text = CHANGES[a.action] % {
-            "who": actor_label(a),
+            "who": people.get(a.actor_id) or actor_label(a),
             "table": key_text(a.model),
             "record": record,
         }

@@ -105,6 +105,7 @@ class TaskView(GuardedModelView):
     column_formatters = {
         "customer": _task_customer,
         "reason": lambda v, c, m, n: key_text(m.reason),
+        "priority_now": lambda v, c, m, n: int(m.priority_now),  # whole points, never 3.0
     }
     column_filters = ("reason", "due_on")
     can_view_details = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEmpty
@@ -18,9 +19,15 @@ class ReturnsSoonFilter(BasePeeweeFilter, BaseBooleanFilter):
     the reclaim job warns about; "no" shows the others."""
 
     def apply(self, query: Any, value: Any) -> Any:
-        model = self.column.model
-        soon = due_for_reclaim(model, utcnow(), within_days=settings().customers.warn_days_before)
-        return query.where(soon if value == "1" else ~soon)
+        model, now, cfg = self.column.model, utcnow(), settings().customers
+        soon = due_for_reclaim(model, now, within_days=cfg.warn_days_before)
+        if value != "1":
+            return query.where(~soon)
+        # implied by the rule (the strictest level's limit), and searchable by the clock index
+        strictest = min(cfg.reclaim_days(level) for level in model.LEVELS)
+        return query.where(
+            soon & (model.clock_start <= now - timedelta(days=strictest - cfg.warn_days_before))
+        )
 
     def operation(self) -> Any:
         return _l("within the warning days")

@@ -207,6 +207,18 @@ def _v13_step_forms(migrator: SchemaMigrator) -> None:
     )
 
 
+def _v20_home_page_indexes(migrator: SchemaMigrator) -> None:
+    """The home page's numbers and activity search an index on big tables (issue 9 item 7):
+    sales paid in a period (covering the sum), open tasks by due date, recent audit and step
+    rows, and a person's own."""
+    _index("sales_order", "paid_at", "status", "total")
+    _index("customer", "clock_start")
+    _index("follow_up_task", "status", "due_on")
+    _index("audit_log", "actor_id", "at")
+    _index("transition", "at")
+    _index("transition", "by_id", "at")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -229,6 +241,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (11, "index each grid's sort and store scope", _v11_grid_sort_and_scope_indexes),
     (12, "bulk runs: a step with effects on many records, as a job", _v12_bulk_runs),
     (13, "step forms: payment reference, courier and tracking number", _v13_step_forms),
+    (20, "home page: indexes for its numbers, sales and recent activity", _v20_home_page_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

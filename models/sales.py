@@ -82,6 +82,7 @@ class SalesOrder(BaseModel):
             (("created_by", "status"), False),
             (("created_at",), False),  # the grid's default sort (see-all roles)
             (("store", "created_at"), False),  # a store's orders, newest first
+            (("paid_at", "status", "total"), False),  # the home page's sales (see-all roles)
         )
 
     def __str__(self) -> str:
