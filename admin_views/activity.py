@@ -41,14 +41,14 @@ CHANGES = {
 }
 
 
-def _label(record: Any) -> str:
-    """A record's own name: its number, else its name, else its text (a customer's name
-    without the phone number, which some readers may not see whole)."""
+def _label(record: Any, customers: dict[int, str]) -> str:
+    """A record's own name: its number, else its name (a customer's without the phone
+    number, which some readers may not see whole), else its customer's, else its text."""
     for name in ("number", "name"):
         value = getattr(record, name, None)
         if isinstance(value, str) and value:
             return value
-    return str(record)
+    return customers.get(getattr(record, "customer_id", None)) or str(record)
 
 
 def _visible_names(
@@ -63,9 +63,19 @@ def _visible_names(
             continue
         pk = model._meta.primary_key
         keys = [int(i) for i in ids if str(i).isdigit()]
-        rows = visible(model.select().where(pk.in_(keys)), model, actor)
-        out[table] = {str(r.get_id()): _label(r) for r in rows}
+        rows = list(visible(model.select().where(pk.in_(keys)), model, actor))
+        customers = _customer_names({getattr(r, "customer_id", None) for r in rows})
+        out[table] = {str(r.get_id()): _label(r, customers) for r in rows}
     return out
+
+
+def _customer_names(ids: set) -> dict[int, str]:
+    """{customer id: name} of the customers a follow-up, task or case belongs to."""
+    from models import Customer
+
+    ids = {i for i in ids if i is not None}
+    rows = Customer.select(Customer.id, Customer.name).where(Customer.id.in_(list(ids)))
+    return {r.id: r.name for r in rows} if ids else {}
 
 
 def _display_names(ids: set) -> dict[int, str]:
