@@ -17,7 +17,8 @@ SALES_READERS = {"owner", "sales_supervisor"}
 
 
 class HomeView(LoginGuard, AdminIndexView):
-    """Closed to anonymous users; shows the grids this person works in and their recent changes."""
+    """Closed to anonymous users; shows what needs doing, with links to the grids showing it,
+    sales for the owner and supervisors, the grids this person works in and recent activity."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated

@@ -17,7 +17,8 @@ ROW_TOPS = """() => [...document.querySelectorAll(
 
 # how many line boxes a cell's text takes (a name wrapped per character takes several)
 LINES = """el => { const r = document.createRange(); r.selectNodeContents(el);
-  return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size; }"""
+  const boxes = [...r.getClientRects()].filter(x => x.width > 0);
+  return new Set(boxes.map(x => Math.round(x.top))).size; }"""
 
 
 @pytest.mark.parametrize("width", [1366, 1024, 768])
