@@ -13,6 +13,8 @@ from markupsafe import Markup
 
 from admin_views.auth import safe_target
 from admin_views.base import GuardedModelView
+from admin_views.grid_filters import OpenFilter
+from models import AdverseCase
 from rules import RuleViolation
 from rules.adverse import close_case
 from rules.permissions import may
@@ -61,7 +63,7 @@ class AdverseCaseView(GuardedModelView):
     column_labels = LABELS
     column_formatters = {"close_button": close_button}
     column_export_exclude_list = ("version", "close_button")
-    column_filters = ("closed_at", "opened_at")
+    column_filters = ("closed_at", "opened_at", OpenFilter(AdverseCase.closed_at, _l("Open")))
     column_default_sort = ("opened_at", True)
     column_sortable_list = ("opened_at", "closed_at")
     details_template = "adverse/details.html"

@@ -17,6 +17,7 @@ from wtforms import SelectField
 
 from admin_views.auth import safe_target
 from admin_views.base import GuardedModelView
+from admin_views.grid_filters import ReturnsSoonFilter
 from models import Customer, OwnershipChange, Staff
 from rules import settings
 from rules.ownership import assign, claim, count_days_left
@@ -214,6 +215,10 @@ class CustomerView(CustomerGrid):
         "created_at",
     )
     column_editable_list = ("name", "address", "wechat")
+    column_filters = (
+        *CustomerGrid.column_filters,
+        ReturnsSoonFilter(Customer.clock_start, _l("Back in the pool soon")),
+    )
     column_default_sort = ("created_at", True)
     # Only indexed columns sort (days left uses the clock index per owner).
     column_sortable_list = ("name", "phone", "created_at", ("days_left", count_days_left(Customer)))

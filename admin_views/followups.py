@@ -105,6 +105,7 @@ class TaskView(GuardedModelView):
     column_formatters = {
         "customer": _task_customer,
         "reason": lambda v, c, m, n: key_text(m.reason),
+        "priority_now": lambda v, c, m, n: int(m.priority_now),  # whole points, never 3.0
     }
     column_formatters_export = {"customer": lambda v, c, m, n: str(m.customer)}
     column_filters = ("reason", "due_on")

@@ -257,6 +257,16 @@ def order_form_case(client: grid.Client, repeat: int) -> dict:
     return found
 
 
+def home_case(client: grid.Client, repeat: int) -> dict:
+    """A home page (issue 9 item 7): its numbers, sales and recent activity. Floor: the
+    statements the request sent, replayed on a fresh connection (the same rows)."""
+    found = grid.measure_app(client, "/admin/", max(repeat, FORM_RUNS))
+    assert 'data-testid="numbers"' in client.get("/admin/").get_data(as_text=True), "home"
+    replay = [(sql, list(params)) for sql, params, _s in found["log"]]
+    found["raw_s"], found["raw_rows"] = grid.measure_raw(replay, repeat)
+    return found
+
+
 def picker_search_case(client: grid.Client, repeat: int) -> dict:
     """The owner's customer type-ahead: the first 4 digits of a phone, the first 20 matches in
     phone order. Floor: the same rows by hand (owned customers, phone range, LIMIT 20)."""
@@ -341,6 +351,8 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
             return seeded, results
         results["order_form_owner"] = order_form_case(clients["_owner"], args.repeat)
         results["picker_search_owner"] = picker_search_case(clients["_owner"], args.repeat)
+        results["home"] = home_case(clients[""], args.repeat)
+        results["home_owner"] = home_case(clients["_owner"], args.repeat)
         marks = snapshot(now)
         fulls = (job_floors.reclaim_full(now), job_floors.tasks_full(raw_tasks(now), marks, now))
         floors = zip(JOB_KEYS, (raw_reclaim, raw_tasks), fulls, strict=True)
@@ -407,6 +419,9 @@ def main() -> None:
             ratio = figures[f"{kind}_owner_{top}_s"] / figures[f"page_owner_{base}_s"]
             figures[f"{kind}_{top}_over_page_{base}_owner"] = round(ratio, 2)
         picker_figures(figures, base, top)
+        for who in ("", "_owner"):  # a salesperson's and the owner's home page
+            ratio = figures[f"home{who}_{top}_s"] / figures[f"home{who}_{base}_s"]
+            figures[f"home{who}_{top}_over_{base}"] = round(ratio, 2)
         deep = figures[f"sales_deep_page_{top}_s"] / figures[f"sales_deep_page_{base}_s"]
         figures[f"sales_deep_page_{top}_over_{base}"] = round(deep, 2)
     figures["load_average"] = round(os.getloadavg()[0], 2)  # others' work skews wall-clock figures

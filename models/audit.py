@@ -44,7 +44,10 @@ class AuditLog(Model):
     class Meta:
         database = db
         table_name = "audit_log"
-        indexes = ((("model", "record_id", "at"), False),)
+        indexes = (
+            (("model", "record_id", "at"), False),
+            (("actor_id", "at"), False),  # the home page: a person's own recent activity
+        )
 
     @classmethod
     def model_key(cls) -> str:

@@ -65,6 +65,7 @@ class Customer(BaseModel):
             (("created_at",), False),  # the grid's default sort
             (("name",), False),  # sort and prefix search by name
             (("owner", "clock_start"), False),  # the reclaim job and "days left" sort
+            (("clock_start",), False),  # the home page: customers soon back in the pool
             (("owner", "store", "created_at"), False),  # the pool grids, newest first
             (("owner", "incomplete"), False),  # "to complete" filter for one owner
             (("store", "created_at", "owner"), False),  # a store's owned customers, newest first

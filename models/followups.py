@@ -70,6 +70,7 @@ class FollowUpTask(BaseModel):
     class Meta:
         indexes = (
             (("assignee", "status", "priority"), False),
+            (("status", "due_on"), False),  # the home page: open tasks due or overdue (see-all)
             (("customer", "status"), False),
             (("created_at",), False),  # the task job finds and audits the batch it created
         )

@@ -230,6 +230,18 @@ def _v15_bulk_run_heartbeat(migrator: SchemaMigrator) -> None:
     _add_columns("bulk_run", {"beat_at": "TIMESTAMP NULL"})
 
 
+def _v16_home_page_indexes(migrator: SchemaMigrator) -> None:
+    """The home page's numbers and activity search an index on big tables (issue 9 item 7):
+    sales paid in a period (covering the sum), open tasks by due date, recent audit and step
+    rows, and a person's own."""
+    _index("sales_order", "paid_at", "status", "total")
+    _index("customer", "clock_start")
+    _index("follow_up_task", "status", "due_on")
+    _index("audit_log", "actor_id", "at")
+    _index("transition", "at")
+    _index("transition", "by_id", "at")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -258,6 +270,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         "bulk runs: a heartbeat per batch, so a dead worker's run can be resumed",
         _v15_bulk_run_heartbeat,
     ),  # fmt: skip
+    (16, "home page: indexes for its numbers, sales and recent activity", _v16_home_page_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -83,6 +83,7 @@ class SalesOrder(BaseModel):
             (("created_at",), False),  # the grid's default sort (see-all roles)
             (("store", "created_at"), False),  # a store's orders, newest first
             (("credit_salesperson", "created_at"), False),  # the salesperson filter
+            (("paid_at", "status", "total"), False),  # the home page's sales (see-all roles)
         )
 
     def __str__(self) -> str:

@@ -25,7 +25,12 @@ class Transition(Model):
     class Meta:
         database = db
         table_name = "transition"
-        indexes = ((("model", "record_id", "at"), False), (("model", "to_state", "at"), False))
+        indexes = (
+            (("model", "record_id", "at"), False),
+            (("model", "to_state", "at"), False),
+            (("at",), False),  # the home page: recent steps
+            (("by_id", "at"), False),  # the home page: a person's own recent steps
+        )
 
     @classmethod
     def model_key(cls) -> str:

@@ -9,6 +9,7 @@ with the same name are never merged.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,3 +127,46 @@ def performance(
         .order_by(label.desc(), SQL("amount DESC"), Staff.id)
     )
     return list(rows.dicts())
+
+
+def daily_sales(actor: Actor, first: date, last: date) -> dict[date, Decimal]:
+    """Paid sales per local day from `first` to `last` (inclusive) over the orders the reader
+    may see: one query, searched by the payment time index."""
+    from models.sales import SalesOrder
+    from rules.workflow import marked
+
+    lo, hi = utc_of_local_day(first), utc_of_local_day(last + timedelta(days=1))
+    query = SalesOrder.select().where(
+        (SalesOrder.paid_at >= lo)
+        & (SalesOrder.paid_at < hi)
+        & SalesOrder.status.in_(marked("sales_order", "money_received"))
+    )
+    label = period(SalesOrder.paid_at, "day", lo, hi)
+    rows = (
+        visible(query, SalesOrder, actor)
+        .select(label.alias("day"), fn.SUM(SalesOrder.total).alias("amount"))
+        .group_by(label)
+        .tuples()
+    )
+    return {date.fromisoformat(day): Decimal(str(amount or 0)) for day, amount in rows}
+
+
+def sales_summary(actor: Actor, today: date, weeks: int = 12) -> dict[str, Any]:
+    """This month so far against last month (whole and to the same day), and the totals of
+    the last `weeks` weeks (Monday to Sunday, this week last), for the home page."""
+    month = today.replace(day=1)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    week_one = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    days = daily_sales(actor, min(previous, week_one), today)
+
+    def total(first: date, end: date) -> Decimal:
+        return sum((v for d, v in days.items() if first <= d < end), Decimal("0.00"))
+
+    same_day = min(today.day, (month - previous).days)
+    starts = [week_one + timedelta(days=7 * i) for i in range(weeks)]
+    return {
+        "this_month": total(month, today + timedelta(days=1)),
+        "last_month": total(previous, month),
+        "last_month_to_date": total(previous, previous + timedelta(days=same_day)),
+        "weeks": [(start, total(start, start + timedelta(days=7))) for start in starts],
+    }

@@ -3,7 +3,8 @@
     python -m tests.browser.shoot BASE_URL USERNAME PASSWORD OUT_DIR PATH [PATH ...]
 
 Logs in once, then saves a full-page PNG per path into OUT_DIR, named after the path
-("/admin/customer/?page=2" -> admin_customer_page_2.png, "/" -> root.png).
+("/admin/customer/?page=2" -> admin_customer_page_2.png, "/" -> root.png); `--width 768`
+shoots a tablet-wide window (default 1366).
 Never downloads a browser: it launches /usr/bin/chromium (or `chromium` on PATH).
 The browser helpers here are shared with the browser tests (tests/browser/conftest.py).
 """
@@ -68,6 +69,9 @@ def set_language(page, value: str):
     """Choose a language in the navbar select (it submits itself); no-op if already chosen."""
     select = page.locator("[data-testid=locale]")
     if select.input_value() != value:
+        if not select.is_visible():  # a narrow window folds the navbar behind its toggle
+            page.click(".navbar-toggler")
+            select.wait_for(state="visible")
         with page.expect_navigation():
             select.select_option(value)
     return page
@@ -89,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lang", choices=["zh_CN", "en"], help="switch the person's language first (it is saved)"
     )
+    parser.add_argument(
+        "--width", type=int, default=VIEWPORT["width"], help="window width in px (desk: 1024)"
+    )
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -101,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(locale="en-US", viewport=VIEWPORT)
+            viewport = {**VIEWPORT, "width": args.width}
+            context = browser.new_context(locale="en-US", viewport=viewport)
             page = context.new_page()
             try:
                 login(page, base, args.username, args.password)
