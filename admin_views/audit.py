@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from admin_views.base import GuardedModelView
-from admin_views.history import HistoryMixin, actor_label, who
+from admin_views.history import HistoryMixin, actor_label, shown_changes, who
 from admin_views.i18n_extra import key_text
 
 
@@ -41,21 +41,27 @@ def grid_of(view: Any, model_key: str) -> Any:
 
 
 def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
-    """Render old -> new per field, escaped, with the record grid's labels and value names."""
+    """Render old -> new per field (a new record: its values; a deleted one: what it held),
+    escaped, with the record grid's labels and value names."""
     grid = grid_of(view, model.model)
-    items = [
-        Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(
+    items = []
+    for field, old, new in shown_changes(model):
+        label, before, after = (
             str(grid.get_column_name(field)),
             grid._display(field, old, {}),
             grid._display(field, new, {}),
         )
-        for field, (old, new) in model.change_dict.items()
-    ]
+        if model.action in ("create", "delete"):
+            value = after if model.action == "create" else before
+            items.append(Markup("<div><b>{}</b>: {}</div>").format(label, value))
+        else:
+            items.append(Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(label, before, after))
     return Markup("").join(items)
 
 
 class AuditLogView(GuardedModelView):
     column_list = ("at", "actor_name", "on_behalf_of", "action", "model", "record_id", "changes")
+    column_details_list = column_list  # the stored actor id and step key are the code's
     column_searchable_list = ("actor_name",)
     column_search_prefix = ("record_id",)
     column_filters = ("model", "action", "actor_name", "at")

@@ -23,7 +23,7 @@ class BulkRunMixin:
         try:
             run = bulk_jobs.start(self.model, where, t.action, note, t.to)
         except RuleViolation as exc:
-            flash(exc.message(), "error")
+            flash(exc.message(self.get_column_name), "error")
             return redirect(self.get_url(".index_view"))
         return redirect(self.get_url(".bulk_run_view", id=run.id))
 

@@ -9,6 +9,7 @@ from flask import g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -108,7 +109,10 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         FilterEqual(
             SalesOrder.status,
             _l("Status"),
-            options=lambda: [(s.name, state_label(s.name)) for s in flow("sales_order").states],
+            # labels looked up per request: the menu is built once, in no language
+            options=lambda: [
+                (s.name, LazyString(state_label, s.name)) for s in flow("sales_order").states
+            ],
         ),
         "delivery",
         "discount_flagged",

@@ -13,7 +13,7 @@ from admin_views.base import GuardedModelView
 from admin_views.fields import SpaceSeparatedField
 from rules import settings
 
-HIDDEN = ("password_hash", "version", "failed_logins")
+HIDDEN = ("password_hash", "version", "failed_logins", "session_epoch")
 
 
 def _roles_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
@@ -57,6 +57,7 @@ class StaffView(GuardedModelView):
         "phone": _l("Phone"),
         "active": _l("Active"),
         "locale": _l("Language"),
+        "password_hash": _l("Password"),  # in the history, as ***
         "locked_until": _l("Locked until"),
         "last_login_at": _l("Last login"),
     }
