@@ -145,7 +145,10 @@ def state_label(state: str, table: str = "sales_order") -> str:
 
 def role_label(role: str) -> str:
     """The configured label of a role in the current language."""
+    from flask_babel import get_locale
+
     label = rules.settings().roles.get(role)
     if label is None:
         return role
-    return label.zh_CN if i18n.locale.get() == "zh_CN" else label.en
+    # the page's language, also while an export streams after the request's own hooks
+    return label.zh_CN if str(get_locale()).startswith("zh") else label.en

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from admin_views.base import GuardedModelView
-from admin_views.history import HistoryMixin, actor_label, shown_changes, who
+from admin_views.history import HistoryMixin, actor_label, names_of, shown_changes, who
 from admin_views.i18n_extra import key_text
 
 
@@ -43,13 +44,18 @@ def grid_of(view: Any, model_key: str) -> Any:
 def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
     """Render old -> new per field (a new record: its values; a deleted one: what it held),
     escaped, with the record grid's labels and value names."""
+    from models import MODELS
+
     grid = grid_of(view, model.model)
+    names = g.get("audit_names", {}).get(model.model)
+    if names is None:  # an export row: not prefetched per page
+        names = names_of(MODELS[model.model], [model]) if model.model in MODELS else {}
     items = []
     for field, old, new in shown_changes(model):
         label, before, after = (
             str(grid.get_column_name(field)),
-            grid._display(field, old, {}),
-            grid._display(field, new, {}),
+            grid._display(field, old, names),
+            grid._display(field, new, names),
         )
         if model.action in ("create", "delete"):
             value = after if model.action == "create" else before
@@ -82,6 +88,20 @@ class AuditLogView(GuardedModelView):
         "record_id": _l("Record"),
         "changes": _l("Changes"),
     }
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        """The page's rows, and the names of the records they mention (one query per table
+        and key, not one per row)."""
+        from models import MODELS
+
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True):
+            rows = list(rows)
+            tables = {row.model for row in rows if row.model in MODELS}
+            g.audit_names = {
+                t: names_of(MODELS[t], [row for row in rows if row.model == t]) for t in tables
+            }
+        return count, rows
 
     def scaffold_form(self) -> Any:
         return super(GuardedModelView, self).scaffold_form()

@@ -66,8 +66,31 @@ def who(entry: AuditLog) -> str:
     )
 
 
+def names_of(model: Any, entries: list[AuditLog]) -> dict[str, dict[Any, str]]:
+    """Per foreign key of `model`, the names of the records these audit rows mention (王大明,
+    南京西路专卖店, not #2): one query per key."""
+    fks = {f.name: f.rel_model for f in fk_columns(model)}
+    wanted: dict[str, set] = {name: set() for name in fks}
+    for entry in entries:
+        for name, *pair in shown_changes(entry):
+            if name in fks:
+                wanted[name].update(v for v in pair if v is not None)
+    return {
+        name: {
+            r.get_id(): str(r)
+            for r in fks[name].select().where(fks[name]._meta.primary_key.in_(list(ids)))
+        }
+        for name, ids in wanted.items()
+        if ids
+    }
+
+
 class HistoryMixin:
     """Adds `history` to the details template context."""
+
+    # A stored value that needs more than a label lookup, as a person reads it: e.g. a staff
+    # member's roles (role keys -> their configured labels). {field: value -> text}
+    history_formatters: dict[str, Any] = {}
 
     # -- details: each record shows its history -------------------------------------------
     def _display(self, name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
@@ -76,12 +99,14 @@ class HistoryMixin:
             return ""
         if name in names:
             return names[name].get(value, f"#{value}")
+        if name in self.history_formatters:
+            return self.history_formatters[name](value)
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
         if name == WORKFLOW_STATE:
             from admin_views import state_label
 
-            return state_label(value)
+            return state_label(value, self.model_key)  # this table's own workflow
         if isinstance(value, str) and ISO_TIME.match(value):
             return localtime(datetime.fromisoformat(value.replace(" ", "T")))
         choices = dict((self.column_choices or {}).get(name, ()))
@@ -90,21 +115,7 @@ class HistoryMixin:
     def history(self, record: Any) -> list[tuple[AuditLog, list[tuple[str, str, str]]]]:
         """Audit rows of `record`, newest first, with labels and related names resolved."""
         entries = AuditLog.history(self.model_key, record.get_id())
-        fks = {f.name: f.rel_model for f in fk_columns(self.model)}
-        wanted: dict[str, set] = {name: set() for name in fks}
-        for entry in entries:
-            for name, *pair in shown_changes(entry):
-                if name in fks:
-                    wanted[name].update(v for v in pair if v is not None)
-        names = {
-            name: {
-                r.get_id(): str(r)
-                for r in fks[name].select().where(fks[name]._meta.primary_key.in_(list(ids)))
-            }
-            if ids
-            else {}
-            for name, ids in wanted.items()
-        }
+        names = names_of(self.model, entries)
         return [
             (
                 entry,

@@ -25,6 +25,12 @@ def _roles_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
     )
 
 
+def _role_names(roles: str) -> list[str]:
+    from admin_views import role_label
+
+    return [role_label(r) for r in sorted((roles or "").split())]
+
+
 LANGUAGES = [("zh_CN", "简体中文"), ("en", "English")]
 
 
@@ -49,6 +55,7 @@ class StaffView(GuardedModelView):
     column_editable_list = ("display_name", "active")
     column_default_sort = "username"
     column_formatters = {"roles": _roles_formatter}
+    history_formatters = {"roles": lambda value: "、".join(_role_names(value))}
     column_labels = {
         "username": _l("Username"),
         "display_name": _l("Name"),
