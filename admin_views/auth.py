@@ -14,7 +14,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from models.staff import Staff
-from rules import Actor, settings
+from rules import SYSTEM, Actor, RuleViolation, acting_as, settings
 from rules import login as login_rules
 
 log = logging.getLogger(__name__)
@@ -109,5 +109,12 @@ def set_locale():
     if choice in LOCALES:
         session["locale"] = choice
         if current_user.is_authenticated:
-            login_rules.remember_locale(current_user.staff.id, choice)
+            staff = current_user.staff
+            staff.locale = choice
+            with acting_as(SYSTEM):  # a personal preference, not an edit of the staff table
+                try:
+                    staff.save()
+                except RuleViolation as exc:  # the session choice still applies; say so
+                    log.warning("language choice of %s not saved: %s", staff.username, exc)
+                    flash(_("Your language choice was not saved: %(error)s", error=exc), "error")
     return redirect(_safe_next(request.form.get("next")))

@@ -97,12 +97,6 @@ def attempt_login(username: str, password: str) -> Attempt:
     return Attempt(OK, staff)
 
 
-def remember_locale(staff_id: int, locale: str) -> None:
-    """Keep a person's language choice (one UPDATE): a preference, like the login
-    bookkeeping, not an edit of their staff record, so it leaves no audit row."""
-    Staff.update(locale=locale).where(Staff.id == staff_id).execute()
-
-
 # -- sessions ----------------------------------------------------------------------------------
 def end_sessions(staff_id: int) -> None:
     """End every session of this person, on every device: bump their session epoch."""

@@ -153,18 +153,29 @@ def test_the_dummy_hash_follows_the_password_method(monkeypatch):
         assert rules.login.dummy_hash().startswith(method + "$")
 
 
-def test_logins_and_language_choices_leave_no_audit_row(app, as_user, world):
-    """README "Audit trail": a login, a failed login and a language choice are bookkeeping on
-    the staff row (one UPDATE each), not changes of the record; the person's language is kept."""
+def test_logins_leave_no_audit_row(app, as_user, world):
+    """README "Audit trail": a login or a failed login is bookkeeping on the staff row (one
+    UPDATE each: last login, failed count, lock), not a change of the record."""
     from models.audit import AuditLog
 
     with system():
         before = AuditLog.select().count()
-    stranger = Client(app.test_client())
-    stranger.login("sales1", "wrong password")
-    sales1 = as_user("sales1")
-    sales1.post("/locale", {"locale": "en", "next": "/admin/"})
+    Client(app.test_client()).login("sales1", "wrong password")
+    as_user("sales1")
     with system():
         assert AuditLog.select().count() == before
-        assert Staff.get_by_id(world.sales1.id).locale == "en"
-    assert "Customers" in sales1.get("/admin/").get_data(as_text=True)
+        assert stored("sales1").last_login_at is not None
+
+
+def test_a_refused_language_save_is_reported_not_swallowed(as_user, world, monkeypatch, caplog):
+    from rules import RuleViolation
+
+    def refuse(self, *args, **kwargs):
+        raise RuleViolation("Someone else saved this record after you opened it.")
+
+    sales1 = as_user("sales1")
+    monkeypatch.setattr(Staff, "save", refuse)
+    page = sales1.post("/locale", {"locale": "en"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "Someone else saved this record" in text
+    assert any("language" in r.getMessage() for r in caplog.records)

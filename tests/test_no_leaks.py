@@ -205,6 +205,11 @@ def pages(app, c: Client) -> list[str]:
             row = re.search(rf'href="{re.escape(view.url)}/{kind}/\?id=(\d+)', page)
             if row:
                 urls.append(f"{view.url}/{kind}/?id={row.group(1)}")
+        row = re.search(r'name="rowid"[^>]*value="(\d+)"', page)
+        if row and hasattr(view, "reason_view"):  # reject / cancel with a reason (actions)
+            urls += [
+                f"{view.url}/reason/?verb={v}&ids={row.group(1)}" for v in ("reject", "cancel")
+            ]
     return urls
 
 
@@ -223,6 +228,7 @@ def test_every_page_speaks_one_language(app, demo, locale):
     password, data = demo
     judge = Judge(data)
     problems: dict[str, set[str]] = {}
+    opened: set[str] = set()
     for role in ROLES:
         c = Client(app.test_client())
         assert c.login(role, password).status_code == 302
@@ -232,6 +238,7 @@ def test_every_page_speaks_one_language(app, demo, locale):
             if response.status_code in (302, 403, 404):
                 continue
             assert response.status_code == 200, (role, url, response.status_code)
+            opened.add(url.split("?")[0])
             shown_pages = [response]
             if url.endswith("/new/"):  # sent empty: the refusal and its messages
                 shown_pages.append(c.post(url, {}))
@@ -239,6 +246,10 @@ def test_every_page_speaks_one_language(app, demo, locale):
                 for node in shown(page.get_data(as_text=True)):
                     for leak in judge.leaks(node, locale):
                         problems.setdefault(leak, set()).add(f"{role} {url.split('?')[0]}")
+    admin = app.extensions["admin"][0]
+    unopened = {v.url + "/" for v in admin._views} - opened
+    assert not unopened, f"no role could open {unopened}"  # the crawl reached every view
+    assert any(u.endswith("/details/") for u in opened) and any("/reason/" in u for u in opened)
     report = "\n".join(
         f"{leak}  ({', '.join(sorted(where)[:3])})" for leak, where in problems.items()
     )
