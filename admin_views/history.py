@@ -75,14 +75,16 @@ def names_of(model: Any, entries: list[AuditLog]) -> dict[str, dict[Any, str]]:
         for name, *pair in shown_changes(entry):
             if name in fks:
                 wanted[name].update(v for v in pair if v is not None)
-    return {
-        name: {
-            r.get_id(): str(r)
-            for r in fks[name].select().where(fks[name]._meta.primary_key.in_(list(ids)))
-        }
-        for name, ids in wanted.items()
-        if ids
-    }
+    return {name: _names(fks[name], ids) for name, ids in wanted.items() if ids}
+
+
+def _names(model: Any, ids: set) -> dict[Any, str]:
+    """id -> name of these records, reading only the columns a name needs (`label_fields`:
+    never a person's password hash)."""
+    pk = model._meta.primary_key
+    label = [getattr(model, f) for f in getattr(model, "label_fields", ())]
+    rows = model.select(pk, *label) if label else model.select()
+    return {r.get_id(): str(r) for r in rows.where(pk.in_(list(ids)))}
 
 
 class HistoryMixin:

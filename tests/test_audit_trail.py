@@ -71,8 +71,11 @@ def test_a_new_record_lists_the_values_it_was_given(as_user, world):
     assert "地址: 上海市黄浦区" in created_row and "手机号: 13700001111" in created_row
     for bookkeeping in ("ID", "创建时间", "更新时间", "Version", "版本"):
         assert bookkeeping not in created_row, created_row
-    trail = as_user("owner").get(f"/admin/audit_log/?search={created.id}").get_data(as_text=True)
+    assert "负责人: Sales1" in created_row  # a related record by its name, not its id
+    trail = as_user("owner").get("/admin/audit_log/?page_size=200").get_data(as_text=True)
     assert "<b>地址</b>: 上海市黄浦区" in trail and "<b>ID</b>" not in trail
+    assert "<b>负责人</b>: Sales1" in trail and "<b>门店</b>: 南京西路店" in trail
+    assert "<b>角色</b>: 专卖店店员" in trail  # roles by their configured labels
 
 
 def test_times_are_local_and_states_are_labelled_in_each_language(as_user, world):

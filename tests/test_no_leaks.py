@@ -48,8 +48,8 @@ SAME = {"ID", "VIP", "SKU", "CSV", "XLSX", "PDF", "MingCRM", "English", "简体�
 
 class Text(HTMLParser):
     """The text a person reads: text nodes and a few attribute values. Scripts and styles are
-    skipped; Flask-Admin's hidden stores are read as what they show: the filter menu (JSON) and
-    the blank inline row (escaped HTML, shown when "Add" is pressed)."""
+    skipped; Flask-Admin's hidden stores are read as what they show: the filter menu and other
+    JSON stores, and the blank inline row (escaped HTML, shown when "Add" is pressed)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -62,12 +62,13 @@ class Text(HTMLParser):
         attributes = dict(attrs)
         if tag in ("script", "style"):
             self._skip += 1
-        if attributes.get("id") == "filter-groups-data":
+        ident = attributes.get("id") or ""
+        if ident == "filter-groups-data":
             self._store = "filters"
-        elif attributes.get("id") == "actions-confirmation-data":
-            self._store = "confirmations"
-        elif attributes.get("id") == "active-filters-data":
+        elif ident == "active-filters-data":
             self._store = "ignore"  # the chosen values, stored keys shown by the menu above
+        elif ident.endswith("-data"):  # action confirmations, the "select a record" message
+            self._store = "json"
         elif "inline-field-template" in (attributes.get("class") or ""):
             self._store = "inline"
         for name, value in attrs:
@@ -82,8 +83,8 @@ class Text(HTMLParser):
             self._store, self._buffer = "", []
             if kind == "filters":
                 self.nodes += filter_menu(json.loads(text))
-            elif kind == "confirmations":
-                self.nodes += list(json.loads(text).values())
+            elif kind == "json":
+                self.nodes += json_texts(json.loads(text))
             elif kind == "inline":
                 self.nodes += shown(text)
 
@@ -92,6 +93,14 @@ class Text(HTMLParser):
             self._buffer.append(data)
         elif not self._skip and data.strip():
             self.nodes.append(" ".join(data.split()))
+
+
+def json_texts(value: object) -> list[str]:
+    """The texts a JSON store holds for display: its strings (not its keys)."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [text for item in items for text in json_texts(item)]
 
 
 def filter_menu(groups: dict) -> list[str]:
