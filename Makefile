@@ -22,7 +22,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 %.mo: %.po $(STAMP)
 	$(VENV)/bin/pybabel compile -D messages -i $< -o $@
 
-translations: $(MO)
+# Flask-Admin's own strings: its wheel ships a zh_Hans_CN admin.mo older than its admin.po
+# ("Failed to create record." is missing), so the .po is compiled here and read first
+# (Admin(translations_path=...) in admin_views/__init__.py).
+FA_PO   = $(shell $(PY) -c 'import flask_admin, pathlib; print(pathlib.Path(flask_admin.__file__).parent / "translations/zh_Hans_CN/LC_MESSAGES/admin.po")' 2>/dev/null)
+FA_MO   = admin_views/translations/zh_Hans_CN/LC_MESSAGES/admin.mo
+
+$(FA_MO): $(STAMP)
+	$(VENV)/bin/pybabel compile -D admin -i $(FA_PO) -o $@
+
+translations: $(MO) $(FA_MO)
 
 install: $(STAMP) translations
 	@$(PY) -c 'from printouts.fonts import main; raise SystemExit(main())'

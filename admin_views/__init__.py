@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import rules
-from admin_views.i18n_extra import key_text
+from admin_views.i18n_extra import datepicker_locale, flask_admin_texts, key_text
 from models import db
 from rules import i18n
 
@@ -70,6 +70,8 @@ def init_web(app: Flask, settings: Any) -> None:
 
     app.add_template_filter(localtime)
     app.add_template_global(key_text)
+    app.add_template_filter(flask_admin_texts)
+    app.add_template_global(datepicker_locale)
 
     @app.context_processor
     def layout_globals() -> dict[str, Any]:
@@ -92,6 +94,7 @@ def init_web(app: Flask, settings: Any) -> None:
         endpoint="admin",
         index_view=HomeView(url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
+        translations_path=str(HERE / "translations"),  # Flask-Admin's strings: see Makefile
     )
     add_views(admin)
 
@@ -146,7 +149,10 @@ def state_label(state: str, table: str = "sales_order") -> str:
 
 def role_label(role: str) -> str:
     """The configured label of a role in the current language."""
+    from flask_babel import get_locale
+
     label = rules.settings().roles.get(role)
     if label is None:
         return role
-    return label.zh_CN if i18n.locale.get() == "zh_CN" else label.en
+    # the page's language, also while an export streams after the request's own hooks
+    return label.zh_CN if str(get_locale()).startswith("zh") else label.en

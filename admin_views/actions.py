@@ -46,7 +46,7 @@ class ActionsMixin:
                 verb(row)
                 ok += 1
             except RuleViolation as exc:
-                refused.append(f"{self.row_label(row)}: {exc.message()}")
+                refused.append(f"{self.row_label(row)}: {exc.message(self.get_column_name)}")
         missing = len(set(ids)) - ok - len(refused)
         flash(
             _(
@@ -73,7 +73,7 @@ class ActionsMixin:
                 printable(kind, row)
                 rows.append(row)
             except RuleViolation as exc:
-                refused.append(exc.message())
+                refused.append(exc.message(self.get_column_name))
         for message in refused[:50]:
             flash(message, "error")
         if not rows:

@@ -111,7 +111,7 @@ class ApprovalMixin(BulkRunMixin, RecordPageMixin):
                 self.model, self.model.id.in_(ids), t.action, request.form.get("note", ""), t.to
             )
         except RuleViolation as exc:
-            flash(exc.message(), "error")
+            flash(exc.message(self.get_column_name), "error")
             return
         flash(
             _(
@@ -192,7 +192,7 @@ class ApprovalMixin(BulkRunMixin, RecordPageMixin):
                     "success" if moved else "info",
                 )
             except RuleViolation as exc:
-                flash(exc.message(), "error")
+                flash(exc.message(self.get_column_name), "error")
         return redirect(self.get_url(".index_view", **request.args))
 
     @action("submit", _l("Submit"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from admin_views.base import GuardedModelView
-from admin_views.history import HistoryMixin, actor_label, who
+from admin_views.history import HistoryMixin, actor_label, names_of, shown_changes, who
 from admin_views.i18n_extra import key_text
 
 
@@ -41,34 +42,50 @@ def grid_of(view: Any, model_key: str) -> Any:
 
 
 def _changes(view: Any, model: Any) -> list[tuple[str, str, str]]:
-    """(label, old, new) per changed field, with the record grid's labels and value names."""
+    """(label, old, new) per shown field, with the record grid's labels and value names (a new
+    record: its values; a deleted one: what it held)."""
+    from models import MODELS
+
     grid = grid_of(view, model.model)
+    names = g.get("audit_names", {}).get(model.model)
+    if names is None:  # an export row: not prefetched per page
+        names = names_of(MODELS[model.model], [model]) if model.model in MODELS else {}
     return [
         (
             str(grid.get_column_name(field)),
-            grid._display(field, old, {}),
-            grid._display(field, new, {}),
+            grid._display(field, old, names),
+            grid._display(field, new, names),
         )
-        for field, (old, new) in model.change_dict.items()
+        for field, old, new in shown_changes(model)
     ]
 
 
 def changes_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
-    """Render old -> new per field, escaped."""
-    items = [
-        Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(*change)
-        for change in _changes(view, model)
-    ]
+    """Render old -> new per field (create: the values given; delete: those held), escaped."""
+    items = []
+    for label, before, after in _changes(view, model):
+        if model.action in ("create", "delete"):
+            value = after if model.action == "create" else before
+            items.append(Markup("<div><b>{}</b>: {}</div>").format(label, value))
+        else:
+            items.append(Markup("<div><b>{}</b>: {} &rarr; {}</div>").format(label, before, after))
     return Markup("").join(items)
 
 
 def changes_text(view: Any, context: Any, model: Any, name: str) -> str:
     """The same changes as plain lines, for exports: "Status: Verified → Paid"."""
-    return "\n".join(f"{label}: {old} → {new}" for label, old, new in _changes(view, model))
+    lines = []
+    for label, old, new in _changes(view, model):
+        if model.action in ("create", "delete"):
+            lines.append(f"{label}: {new if model.action == 'create' else old}")
+        else:
+            lines.append(f"{label}: {old} → {new}")
+    return "\n".join(lines)
 
 
 class AuditLogView(GuardedModelView):
     column_list = ("at", "actor_name", "on_behalf_of", "action", "model", "record_id", "changes")
+    column_details_list = column_list  # the stored actor id and step key are the code's
     column_searchable_list = ("actor_name",)
     column_search_prefix = ("record_id",)
     column_filters = ("model", "action", "actor_name", "at")
@@ -90,6 +107,20 @@ class AuditLogView(GuardedModelView):
         "record_id": _l("Record"),
         "changes": _l("Changes"),
     }
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        """The page's rows, and the names of the records they mention (one query per table
+        and key, not one per row)."""
+        from models import MODELS
+
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True):
+            rows = list(rows)
+            tables = {row.model for row in rows if row.model in MODELS}
+            g.audit_names = {
+                t: names_of(MODELS[t], [row for row in rows if row.model == t]) for t in tables
+            }
+        return count, rows
 
     def scaffold_form(self) -> Any:
         return super(GuardedModelView, self).scaffold_form()

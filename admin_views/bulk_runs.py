@@ -4,6 +4,7 @@ records starts a job and opens its progress page, which the person may leave and
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import abort, flash, g, redirect, request
@@ -15,6 +16,8 @@ from rules import RuleViolation
 from rules.workflow_bulk_run import claim_resume, stalled
 from tasks import bulk as bulk_jobs
 
+FIELD_PREFIX = re.compile(r"(?:^|(?<=; ))([a-z][a-z0-9_]*): ")  # RuleViolation.message()
+
 
 class BulkRunMixin:
     """Mix into a grid with workflow actions (ApprovalMixin)."""
@@ -24,7 +27,7 @@ class BulkRunMixin:
         try:
             run = bulk_jobs.start(self.model, where, t.action, note, t.to)
         except RuleViolation as exc:
-            flash(exc.message(), "error")
+            flash(exc.message(self.get_column_name), "error")
             return redirect(self.get_url(".index_view"))
         return redirect(self.get_url(".bulk_run_view", id=run.id))
 
@@ -38,11 +41,21 @@ class BulkRunMixin:
     def bulk_run_view(self) -> Any:
         """The run's progress (the page reloads itself while it runs) and its refusals."""
         run = self._own_run()
+        refusals = [(rid, text, self._labelled(why)) for rid, text, why in run.refusals[:500]]
         return self.render(
             "grid/bulk_run.html",
             run=run,
+            refusals=refusals,
             step=state_label(run.to_state, run.model),
             shown=("stalled" if stalled(run) else run.state),
+        )
+
+    def _labelled(self, reason: str) -> str:
+        """A stored refusal ("points_redeemed: …", written by the job as a CLI would) with
+        each field named by this grid's label ("抵扣积分: …")."""
+        fields = self.model._meta.fields
+        return FIELD_PREFIX.sub(
+            lambda m: f"{self.get_column_name(m[1])}: " if m[1] in fields else m[0], reason
         )
 
     @expose("/bulk_run/resume/", methods=("POST",))

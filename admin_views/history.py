@@ -6,21 +6,46 @@ import re
 from datetime import datetime
 from typing import Any
 
+from flask import g
 from flask_babel import gettext as _
 
 from admin_views import localtime
 from admin_views.i18n_extra import key_text
 from models.audit import AuditLog
 from models.base import fk_columns
+from models.staff import Staff
 
-AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version", "warned_clock"}
+# Bookkeeping, not business data: never listed in a history or the audit trail.
+AUDIT_HIDDEN = {"id", "created_at", "updated_at", "version", "warned_clock", *Staff.BOOKKEEPING}
 WORKFLOW_STATE = "status"  # the approval workflow's field (rules/approval.py)
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
+def display_name(username: str) -> str:
+    """A person as others know them (王大明, not owner): the staff table is small, so every
+    name is read once per request; a deleted account keeps its username."""
+    if "display_names" not in g:
+        people = Staff.select(Staff.username, Staff.display_name).tuples()
+        g.display_names = {user: name or user for user, name in people}
+    return g.display_names.get(username, username)
+
+
 def actor_label(entry: AuditLog) -> str:
-    """Who made a change, as stored; the system named in the person's language."""
-    return _("System") if entry.actor_name == "system" else entry.actor_name
+    """Who made a change, by name; the system named in the person's language."""
+    return _("System") if entry.actor_name == "system" else display_name(entry.actor_name)
+
+
+def shown_changes(entry: AuditLog) -> list[tuple[str, Any, Any]]:
+    """The fields a person reads in one audit row: bookkeeping left out, and a created (or
+    deleted) record listed by the values it was given (or had), not by empty ones."""
+    return [
+        (name, old, new)
+        for name, (old, new) in entry.change_dict.items()
+        if name not in AUDIT_HIDDEN
+        and (old, new) != (None, None)
+        and not (entry.action == "create" and new in (None, "", False))
+        and not (entry.action == "delete" and old in (None, "", False))
+    ]
 
 
 def who(entry: AuditLog) -> str:
@@ -34,15 +59,40 @@ def who(entry: AuditLog) -> str:
     return _(
         "%(actor)s, for %(person)s (%(table)s %(record)s: %(step)s)",
         actor=name,
-        person=entry.on_behalf_of,
+        person=display_name(entry.on_behalf_of),
         table=key_text(table),
         record=record,
         step=state_label(state, table),
     )
 
 
+def names_of(model: Any, entries: list[AuditLog]) -> dict[str, dict[Any, str]]:
+    """Per foreign key of `model`, the names of the records these audit rows mention (王大明,
+    南京西路专卖店, not #2): one query per key."""
+    fks = {f.name: f.rel_model for f in fk_columns(model)}
+    wanted: dict[str, set] = {name: set() for name in fks}
+    for entry in entries:
+        for name, *pair in shown_changes(entry):
+            if name in fks:
+                wanted[name].update(v for v in pair if v is not None)
+    return {name: _names(fks[name], ids) for name, ids in wanted.items() if ids}
+
+
+def _names(model: Any, ids: set) -> dict[Any, str]:
+    """id -> name of these records, reading only the columns a name needs (`label_fields`:
+    never a person's password hash)."""
+    pk = model._meta.primary_key
+    label = [getattr(model, f) for f in getattr(model, "label_fields", ())]
+    rows = model.select(pk, *label) if label else model.select()
+    return {r.get_id(): str(r) for r in rows.where(pk.in_(list(ids)))}
+
+
 class HistoryMixin:
     """Adds `history` to the details template context."""
+
+    # A stored value that needs more than a label lookup, as a person reads it: e.g. a staff
+    # member's roles (role keys -> their configured labels). {field: value -> text}
+    history_formatters: dict[str, Any] = {}
 
     # -- details: each record shows its history -------------------------------------------
     def _display(self, name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
@@ -51,12 +101,14 @@ class HistoryMixin:
             return ""
         if name in names:
             return names[name].get(value, f"#{value}")
+        if name in self.history_formatters:
+            return self.history_formatters[name](value)
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
         if name == WORKFLOW_STATE:
             from admin_views import state_label
 
-            return state_label(value)
+            return state_label(value, self.model_key)  # this table's own workflow
         if isinstance(value, str) and ISO_TIME.match(value):
             return localtime(datetime.fromisoformat(value.replace(" ", "T")))
         choices = dict((self.column_choices or {}).get(name, ()))
@@ -65,21 +117,7 @@ class HistoryMixin:
     def history(self, record: Any) -> list[tuple[AuditLog, list[tuple[str, str, str]]]]:
         """Audit rows of `record`, newest first, with labels and related names resolved."""
         entries = AuditLog.history(self.model_key, record.get_id())
-        fks = {f.name: f.rel_model for f in fk_columns(self.model)}
-        wanted: dict[str, set] = {name: set() for name in fks}
-        for entry in entries:
-            for name, pair in entry.change_dict.items():
-                if name in fks:
-                    wanted[name].update(v for v in pair if v is not None)
-        names = {
-            name: {
-                r.get_id(): str(r)
-                for r in fks[name].select().where(fks[name]._meta.primary_key.in_(list(ids)))
-            }
-            if ids
-            else {}
-            for name, ids in wanted.items()
-        }
+        names = names_of(self.model, entries)
         return [
             (
                 entry,
@@ -89,8 +127,7 @@ class HistoryMixin:
                         self._display(name, old, names),
                         self._display(name, new, names),
                     )
-                    for name, (old, new) in entry.change_dict.items()
-                    if name not in AUDIT_HIDDEN and (old, new) != (None, None)
+                    for name, old, new in shown_changes(entry)
                 ],
             )
             for entry in entries

@@ -5,7 +5,10 @@ Only N_()-marked constants live here; `make messages` puts them in the catalog.
 
 from __future__ import annotations
 
-from flask_babel import gettext
+import re
+
+from flask_babel import get_locale, gettext, ngettext
+from markupsafe import Markup, escape
 
 from rules.i18n import N_
 
@@ -83,3 +86,37 @@ def key_text(key: str) -> str:
     """A stored key (action, table, reason) as the person reads it, in either language."""
     text = gettext(key)
     return ENGLISH.get(key, key) if text == key else text
+
+
+# Flask-Admin's templates write a few texts no catalog can reach: an untranslated aria-label,
+# and the page-size menu's msgids built at run time ("20 items").
+FLASK_ADMIN_TEXTS = re.compile(r'aria-label="Toggle navigation"|>(\d+) items?<')
+
+
+def flask_admin_texts(page: str) -> Markup:
+    """The page (layout.html's body) with those texts in the person's language."""
+
+    def speak(found: re.Match) -> str:
+        if found.group(1) is None:
+            text = gettext("Toggle navigation")
+            return f'aria-label="{escape(text)}"'
+        text = ngettext("%(num)d row", "%(num)d rows", int(found.group(1)))
+        return f">{escape(text)}<"
+
+    return Markup(FLASK_ADMIN_TEXTS.sub(speak, str(page)))
+
+
+def datepicker_locale() -> dict:
+    """Flask-Admin's date pickers (bootstrap-daterangepicker) in the person's language."""
+    return {
+        "applyLabel": gettext("Apply"),
+        "cancelLabel": gettext("Cancel"),
+        "fromLabel": gettext("From"),
+        "toLabel": gettext("To"),
+        "weekLabel": gettext("Wk"),
+        "customRangeLabel": gettext("Custom range"),
+        "daysOfWeek": gettext("Su Mo Tu We Th Fr Sa").split(),
+        "monthNames": gettext("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split(),
+        "firstDay": (get_locale().first_week_day + 1) % 7,  # Babel: 0 is Monday; moment: Sunday
+        "separator": gettext(" to "),
+    }

@@ -13,7 +13,7 @@ from admin_views.base import GuardedModelView
 from admin_views.fields import SpaceSeparatedField, StrongPassword
 from rules import settings
 
-HIDDEN = ("password_hash", "version", "failed_logins")
+HIDDEN = ("password_hash", "version", "failed_logins", "session_epoch")
 
 
 def role_text(role: str) -> str:
@@ -27,6 +27,12 @@ def _roles_formatter(view: Any, context: Any, model: Any, name: str) -> Markup:
         Markup('<span class="badge badge-secondary">{}</span>').format(escape(role_text(r)))
         for r in model.role_set
     )
+
+
+def _role_names(roles: str) -> list[str]:
+    from admin_views import role_label
+
+    return [role_label(r) for r in sorted((roles or "").split())]
 
 
 LANGUAGES = [("zh_CN", "简体中文"), ("en", "English")]
@@ -54,6 +60,7 @@ class StaffView(GuardedModelView):
     column_default_sort = "username"
     column_formatters = {"roles": _roles_formatter}
     column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(map(role_text, m.role_set))}
+    history_formatters = {"roles": lambda value: "、".join(_role_names(value))}
     column_labels = {
         "username": _l("Username"),
         "display_name": _l("Name"),
@@ -62,6 +69,7 @@ class StaffView(GuardedModelView):
         "phone": _l("Phone"),
         "active": _l("Active"),
         "locale": _l("Language"),
+        "password_hash": _l("Password"),  # in the history, as ***
         "locked_until": _l("Locked until"),
         "last_login_at": _l("Last login"),
     }

@@ -32,12 +32,13 @@ class RuleViolation(Exception):
         self.errors = {k: list(v) for k, v in errors.items() if v}
         super().__init__(self.message())
 
-    def message(self) -> str:
-        """One line for a flash or a CLI: 'field: msg; other: msg'."""
+    def message(self, label: Callable[[str], Any] = str) -> str:
+        """One line for a flash or a CLI: 'field: msg; other: msg'. A page passes `label`
+        (its grid's column label: "Points redeemed", not points_redeemed); a CLI keeps names."""
         parts = []
         for name, msgs in self.errors.items():
             named = name in self.self_named or name.startswith(self.self_named_prefixes)
-            prefix = "" if name == "__all__" or named else f"{name}: "
+            prefix = "" if name == "__all__" or named else f"{label(name)}: "
             parts.extend(prefix + m for m in msgs)
         return "; ".join(parts)
 

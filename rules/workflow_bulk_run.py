@@ -23,6 +23,7 @@ from models.bulk import BulkRun
 from models.db import db
 from rules import Actor, RuleViolation, acting_as, current_actor, settings
 from rules.i18n import gettext as _
+from rules.i18n import speaking
 from rules.workflow import flow, take
 from rules.workflow_batch import take_set_based
 from rules.workflow_bulk import checked_step
@@ -76,10 +77,12 @@ def run_batches(run_id: int) -> BulkRun:
         if run.state == "done":
             return run
         _save(run, state="running", error="", beat_at=utcnow())
-        person = person_actor(Staff.get_by_id(run.person_id))
+        staff = Staff.get_by_id(run.person_id)
+        person = person_actor(staff)
         model, ids, size = MODELS[run.model], run.id_list, settings().tasks.bulk_batch
+        language = staff.locale or settings().app.default_locale  # who reads the refusals
         try:
-            with acting_as(person):
+            with acting_as(person), speaking(language):
                 while run.done < len(ids):
                     with db.atomic(), one_message_per_batch(person):
                         _batch(model, run, ids[run.done : run.done + size])

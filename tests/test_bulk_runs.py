@@ -68,6 +68,10 @@ def test_the_grids_all_matching_button_runs_the_job_over_a_batch(as_user, world)
 
 
 def test_each_refused_row_comes_back_with_the_engines_reason(world):
+    from models import Staff
+
+    with system():  # the reasons are written in the person's language (here English)
+        Staff.update(locale="en").where(Staff.id == world.finance.id).execute()
     fine = verified(world, 2)
     flagged = verified(world, 1, discount="100.00")[0]  # needs the discount approved first
     draft = new_order(world)
@@ -234,3 +238,23 @@ def test_a_run_whose_worker_died_is_shown_stalled_and_resumed(as_user, world, mo
     with system():
         assert Transition.select().where(Transition.to_state == "paid").count() == 5
     assert 'data-state="done"' in c.get(page).get_data(as_text=True)
+
+
+def test_the_progress_page_names_refused_fields_in_the_persons_language(as_user, world):
+    """The job writes refusals as the person reads them (their language); the page names the
+    field by the grid's label, not its column (README "Languages")."""
+    from models import Staff
+
+    with system():
+        Staff.update(locale="zh_CN").where(Staff.id == world.finance.id).execute()
+        points.post(world.c_sales1.id, 10, "earn", "opening", rules.SYSTEM)
+    greedy = verified(world, 1, points_redeemed=10)[0]
+    with system():
+        points.post(world.c_sales1.id, -10, "redeem", "elsewhere", rules.SYSTEM)
+    run = run_batches(opened(world.finance, SalesOrder.id.in_([greedy.id])).id)
+    assert [r[0] for r in run.refusals] == [greedy.id]
+    page = as_user("finance").get(f"/admin/sales_order/bulk_run/?id={run.id}")
+    refused = page.get_data(as_text=True).split('data-testid="bulk-refused"')[1]
+    assert "积分" in refused and "points_redeemed" not in refused, refused
+    reason = re.sub(r"<[^>]+>", " ", refused.split("</table>")[0].split("</a>", 1)[1])
+    assert not re.search(r"[A-Za-z]{4,}", reason), reason

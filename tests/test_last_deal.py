@@ -46,7 +46,7 @@ def test_the_customer_history_says_whom_the_system_wrote_for(as_user, world):
         order = http_step(as_user(who) if who != "sales1" else sales1, order, state)
     page = as_user("owner").get(f"/admin/customer/details/?id={world.c_sales1.id}")
     details, history = page.get_data(as_text=True).split('data-testid="history"')
-    assert "finance" in history and order.number in history
+    assert "Finance" in history and order.number in history  # by display name
     local = order.paid_at + timedelta(hours=8)  # Asia/Shanghai
     assert f"{local:%Y-%m-%d %H:%M}" in details.split("最近购买")[1][:200]  # "Last purchase"
 

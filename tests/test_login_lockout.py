@@ -153,6 +153,20 @@ def test_the_dummy_hash_follows_the_password_method(monkeypatch):
         assert rules.login.dummy_hash().startswith(method + "$")
 
 
+def test_logins_leave_no_audit_row(app, as_user, world):
+    """README "Audit trail": a login or a failed login is bookkeeping on the staff row (one
+    UPDATE each: last login, failed count, lock), not a change of the record."""
+    from models.audit import AuditLog
+
+    with system():
+        before = AuditLog.select().count()
+    Client(app.test_client()).login("sales1", "wrong password")
+    as_user("sales1")
+    with system():
+        assert AuditLog.select().count() == before
+        assert stored("sales1").last_login_at is not None
+
+
 def test_a_refused_language_save_is_reported_not_swallowed(as_user, world, monkeypatch, caplog):
     from rules import RuleViolation
 
