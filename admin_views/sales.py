@@ -17,6 +17,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
+from admin_views.customer_links import CustomerIs, customer_link
 from models import Customer, Location, SalesOrder, SalesOrderLine
 from rules import settings
 from rules.customers import customers_served_by
@@ -114,11 +115,13 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "discount_flagged",
         "created_at",
         "paid_at",
+        CustomerIs(SalesOrder.customer),
     )
     column_default_sort = ("created_at", True)
     column_sortable_list = ("number", "created_at")
     column_formatters = {
         "status": _status,
+        "customer": customer_link,
         "total": _money,
         "discount": _money,
         "effective_discount": _money,
