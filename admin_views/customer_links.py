@@ -44,7 +44,11 @@ class CustomerIs(FilterEqual):
     named (not its id) when the person may see it."""
 
     def __init__(self, column: Any):
-        super().__init__(column, _l("Customer"), options=self._chosen)
+        super().__init__(column, _l("Customer"))
+
+    def get_options(self, view: Any) -> Any:
+        """Read per request (Flask-Admin keeps filter options from start-up)."""
+        return _PerRequest(self._chosen)
 
     def _chosen(self) -> list[tuple[str, str]]:
         from models import Customer
@@ -60,6 +64,19 @@ class CustomerIs(FilterEqual):
 
     def operation(self) -> Any:
         return _l("is")
+
+
+class _PerRequest:
+    """Options computed when the filter bar is drawn, not when the grid is built."""
+
+    def __init__(self, make: Any):
+        self.make = make
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Any:
+        return iter(self.make())
 
 
 def filtered_grid(endpoint: str, customer_id: int) -> str | None:

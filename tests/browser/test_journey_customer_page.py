@@ -36,9 +36,7 @@ def test_salesperson_opens_the_customer_page_from_the_grid_and_starts_an_order(
         page.get_by_test_id("start-order").click()
     assert path_of(page) == "/admin/sales_order/new/", page.url
     expect(page.locator("input#customer")).to_have_value(str(customer.id))
-    expect(page.locator("#s2id_customer, .select2-container").first).to_contain_text(
-        customer.name
-    )
+    expect(page.locator("#s2id_customer, .select2-container").first).to_contain_text(customer.name)
     shoot(page, "journey_customer_page_order_form_zh.png")
     save_form(page)
     expect(page.locator(".alert-danger")).to_have_count(0)
