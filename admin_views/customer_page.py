@@ -11,6 +11,7 @@ from typing import Any
 from flask import g, redirect, request, url_for
 from flask_admin import expose
 from flask_wtf.csrf import generate_csrf
+from peewee import CompoundSelectQuery, Expression, Select
 
 from admin_views import state_label
 from admin_views.customer_links import filtered_grid
@@ -33,7 +34,7 @@ from rules.customers import customers_served_by
 from rules.ownership import count_days_left
 from rules.permissions import may
 from rules.pool_privacy import mask_phone, sees_whole_numbers
-from rules.scope import visible
+from rules.scope import scope_expr, visible
 from rules.workflow import flow
 
 PAGE_SIZE = 10
@@ -75,11 +76,41 @@ def staff_names(ids: set[Any]) -> dict[Any, str]:
 
 
 def _scoped(model: type, customer_id: int, *more: Any) -> Any:
-    """`model`'s rows of one customer that the person may see (its own table's row scope)."""
+    """`model`'s rows of one customer that the person may see (its own table's row scope).
+
+    The scope is `rules.scope`'s, unchanged, with each of its subqueries narrowed to this
+    customer (rows of `model`: `customer = ?`; customers: `id = ?`). The outer query keeps only
+    this customer's rows, so that changes no result; it keeps a salesperson's subquery to one
+    customer's rows instead of every order, follow-up or customer of theirs (the company's
+    size would otherwise show in every page)."""
     base = model.customer == customer_id
     for condition in more:
         base = base & condition
-    return visible(model.select(), model, g.actor, base=base)
+    expr = scope_expr(model, g.actor, base)
+    where = base if expr is None else base & _within(expr, model, customer_id)
+    return model.select().where(where)
+
+
+def _within(node: Any, model: type, customer_id: int) -> Any:
+    """`node` with every subquery over `model` or Customer narrowed to one customer."""
+    if isinstance(node, Expression):
+        lhs, rhs = (_within(n, model, customer_id) for n in (node.lhs, node.rhs))
+        return Expression(lhs, node.op, rhs, node.flat)
+    if isinstance(node, CompoundSelectQuery):
+        both = node.clone()
+        both.lhs, both.rhs = (_within(n, model, customer_id) for n in (node.lhs, node.rhs))
+        return both
+    if isinstance(node, Select) and len(node._from_list) == 1:
+        narrowed = node.clone()
+        if narrowed._where is not None:
+            narrowed._where = _within(narrowed._where, model, customer_id)
+        source = node._from_list[0]
+        if source is model:
+            return narrowed.where(model.customer == customer_id)
+        if source is Customer:
+            return narrowed.where(Customer.id == customer_id)
+        return narrowed
+    return node
 
 
 class CustomerPageMixin:
@@ -123,7 +154,7 @@ class CustomerPageMixin:
             changes = OwnershipChange.select().where(OwnershipChange.customer == cid)
             changes = changes.order_by(OwnershipChange.at.desc(), OwnershipChange.id.desc())
             lists["ownership"] = _paged(changes, "ownership_page")
-        lists["points"]["orders"] = self._order_numbers(lists["points"]["rows"])
+        lists["points"]["orders"] = self._order_numbers(cid, lists["points"]["rows"])
         people = set()
         for row in lists.get("follow_ups", {}).get("rows", []):
             people.add(row.staff_id)
@@ -134,7 +165,7 @@ class CustomerPageMixin:
         lists["names"] = staff_names(people)
         return lists
 
-    def _order_numbers(self, entries: list[Any]) -> dict[str, Any]:
+    def _order_numbers(self, customer_id: int, entries: list[Any]) -> dict[str, Any]:
         """The orders a page of the points ledger names ("sales_order:12"), by source, with
         their numbers: only those the person may see (the others are named as a document)."""
         ids = {
@@ -144,8 +175,8 @@ class CustomerPageMixin:
         }
         if not ids or not may(g.actor, "sales_order", "view"):
             return {}
-        rows = visible(SalesOrder.select(SalesOrder.id, SalesOrder.number), SalesOrder, g.actor)
-        return {f"sales_order:{o.id}": o for o in rows.where(SalesOrder.id.in_(ids))}
+        rows = _scoped(SalesOrder, customer_id, SalesOrder.id.in_(ids))
+        return {f"sales_order:{o.id}": o for o in rows}
 
     def _facts(self, customer: Any) -> dict[str, Any]:
         days = None
