@@ -17,8 +17,10 @@ from wtforms import SelectField
 
 from admin_views.auth import safe_target
 from admin_views.base import GuardedModelView
+from admin_views.customer_links import NameLinkWidget, name_link
+from admin_views.customer_page import CustomerPageMixin
 from admin_views.grid_filters import ReturnsSoonFilter
-from models import Customer, OwnershipChange, Staff
+from models import Customer, Staff
 from rules import settings
 from rules.ownership import assign, claim, count_days_left
 from rules.pool_privacy import mask_phone, pool_search_clause, sees_whole_numbers
@@ -95,8 +97,9 @@ def pool_phone(view: Any, context: Any, model: Any, name: str) -> str:
     return model.phone if sees_whole_numbers(g.actor) else mask_phone(model.phone)
 
 
-class CustomerGrid(GuardedModelView):
-    """Shared by the owned-customers grid and the pool grid."""
+class CustomerGrid(CustomerPageMixin, GuardedModelView):
+    """Shared by the owned-customers grid and the pool grid; their details page is the customer
+    page (admin_views/customer_page.py)."""
 
     column_joins = ("owner", "salesperson", "store")
     column_searchable_list = ("name", "wechat")
@@ -108,6 +111,7 @@ class CustomerGrid(GuardedModelView):
         "days_left": days_left_formatter,
         "incomplete": incomplete_formatter,
         "claim_button": claim_button,
+        "name": name_link,
     }
     column_formatters_export = {
         "days_left": lambda v, c, m, n: None if m.days_left is None else int(m.days_left),
@@ -149,15 +153,9 @@ class CustomerGrid(GuardedModelView):
         elif "salesperson" in actor.roles:
             model.owner = actor.id
 
-    def render(self, template: str, **kwargs: Any) -> Any:
-        if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["ownership"] = list(
-                OwnershipChange.select()
-                .where(OwnershipChange.customer == kwargs["model"].id)
-                .order_by(OwnershipChange.at.desc())
-            )
-            kwargs["staff_names"] = {s.id: str(s) for s in Staff.select()}
-        return super().render(template, **kwargs)
+    def scaffold_list_form(self, widget: Any = None, validators: Any = None) -> Any:
+        """The name opens the customer page; a pencil beside it renames in place."""
+        return super().scaffold_list_form(widget or NameLinkWidget(), validators)
 
     @action("print_card", _l("Print customer cards"))
     def action_print_card(self, ids: list[str]) -> Any:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
+from admin_views.customer_links import CustomerIs, customer_link
 from admin_views.i18n_extra import key_text
-from models import FollowUpTask
+from models import FollowUp, FollowUpTask
 from rules import local_today
 from rules.customers import customers_served_by
 from rules.followups import priority_expr
@@ -54,7 +55,8 @@ class FollowUpView(GuardedModelView):
     column_labels = LABELS
     column_default_sort = ("at", True)
     column_sortable_list = ("at",)
-    column_filters = ("adverse_reaction", "at", "next_followup_on")
+    column_filters = ("adverse_reaction", "at", "next_followup_on", CustomerIs(FollowUp.customer))
+    column_formatters = {"customer": customer_link}
     form_columns = (
         "customer",
         "users_count",
@@ -77,13 +79,6 @@ class FollowUpView(GuardedModelView):
     # Only customers the person may follow up (their own, or their store's), by type-ahead.
     form_ajax_refs = {"customer": {"rows": customers_served_by}}
 
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        wanted = request.args.get("customer", type=int)
-        if request.method == "GET" and wanted:
-            form.customer.data = form.customer.loader.get_one(wanted)
-        return form
-
 
 def _task_customer(view: Any, context: Any, model: Any, name: str) -> Markup:
     link = url_for(
@@ -92,7 +87,7 @@ def _task_customer(view: Any, context: Any, model: Any, name: str) -> Markup:
         url=url_for("follow_up_task.index_view"),
     )
     return Markup('{} <a class="btn btn-sm btn-outline-primary ml-2" href="{}">{}</a>').format(
-        model.customer, link, _("Log follow-up")
+        customer_link(view, context, model, name), link, _("Log follow-up")
     )
 
 
@@ -108,7 +103,7 @@ class TaskView(GuardedModelView):
         "priority_now": lambda v, c, m, n: int(m.priority_now),  # whole points, never 3.0
     }
     column_formatters_export = {"customer": lambda v, c, m, n: str(m.customer)}
-    column_filters = ("reason", "due_on")
+    column_filters = ("reason", "due_on", CustomerIs(FollowUpTask.customer))
     can_view_details = False
     # The daily job creates tasks; logging a follow-up closes them.
     never = frozenset({"create", "edit"})

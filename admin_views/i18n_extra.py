@@ -50,6 +50,9 @@ SALES_TABLES = (N_("sales_order"), N_("sales_order_line"), N_("stock_move"))
 # Adverse-reaction cases (C1), named in the audit trail as `_(model)`.
 CASE_TABLES = (N_("adverse_case"),)
 
+# PointsEntry.reason values, shown in the customer page's points ledger.
+POINTS_REASONS = (N_("earn"), N_("redeem"), N_("reverse"))
+
 # The same keys in English: the English UI has no catalog, so gettext() hands back the bare key
 # ("next_date", "sales_order"). Add a key here when you add one above.
 ENGLISH = {
@@ -79,6 +82,9 @@ ENGLISH = {
     "sales_order_line": "Order line",
     "stock_move": "Stock movement",
     "adverse_case": "Adverse-reaction case",
+    "earn": "Earned",
+    "redeem": "Redeemed",
+    "reverse": "Given back",
 }
 
 

@@ -219,6 +219,18 @@ class PickerMixin:
     def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> AjaxModelLoader:
         return ScopedLoader(name, getattr(self.model, name).rel_model, dict(options))
 
+    def create_form(self, obj: Any = None) -> Any:
+        """A new record's picker may come chosen: `?customer=12` opens the form with that
+        customer picked (log a follow-up, start an order from the customer page), only if the
+        person could pick it."""
+        form = super().create_form(obj)
+        if request.method == "GET":
+            for name, loader in self._form_ajax_refs.items():
+                wanted, field = request.args.get(name), getattr(form, name, None)
+                if wanted and field is not None and "." not in name:
+                    field.data = loader.get_one(wanted)
+        return form
+
     @expose("/ajax/lookup/")
     def ajax_lookup(self) -> Any:
         """Type-ahead results: [[id, label], …] for people who may fill this grid's form and

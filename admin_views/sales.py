@@ -16,6 +16,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
+from admin_views.customer_links import CustomerIs, customer_link
 from admin_views.export_values import stored
 from admin_views.order_form import customer_facts, page_settings, preselect_customer, product_facts
 from models import Customer, Location, SalesOrder, SalesOrderLine
@@ -116,11 +117,13 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         "discount_flagged",
         "created_at",
         "paid_at",
+        CustomerIs(SalesOrder.customer),
     )
     column_default_sort = ("created_at", True)
     column_sortable_list = ("number", "created_at")
     column_formatters = {
         "status": _status,
+        "customer": customer_link,
         "total": _money,
         "discount": _money,
         "effective_discount": _money,
