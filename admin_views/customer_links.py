@@ -39,6 +39,11 @@ def customer_link(view: Any, context: Any, model: Any, name: str) -> Any:
     return Markup('<a class="mc-name" href="{}">{}</a>').format(page_url(model.customer_id), label)
 
 
+def customer_text(view: Any, context: Any, model: Any, name: str) -> str:
+    """The export's plain value of a customer cell: the customer's name."""
+    return "" if model.customer_id is None else str(model.customer)
+
+
 class CustomerIs(FilterEqual):
     """ "Customer is …": what the customer page's "see all" links set. The chosen customer is
     named (not its id) when the person may see it."""

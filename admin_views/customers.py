@@ -116,6 +116,7 @@ class CustomerGrid(CustomerPageMixin, GuardedModelView):
     column_formatters_export = {
         "days_left": lambda v, c, m, n: None if m.days_left is None else int(m.days_left),
         "incomplete": lambda v, c, m, n: m.incomplete,
+        "name": lambda v, c, m, n: m.name,
     }
     column_details_exclude_list = ("version", "warned_clock")
     details_template = "customers/details.html"

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from wtforms import SelectField
 
 from admin_views.base import GuardedModelView
-from admin_views.customer_links import CustomerIs, customer_link
+from admin_views.customer_links import CustomerIs, customer_link, customer_text
 from admin_views.i18n_extra import key_text
 from models import FollowUp, FollowUpTask
 from rules import local_today
@@ -57,6 +57,7 @@ class FollowUpView(GuardedModelView):
     column_sortable_list = ("at",)
     column_filters = ("adverse_reaction", "at", "next_followup_on", CustomerIs(FollowUp.customer))
     column_formatters = {"customer": customer_link}
+    column_formatters_export = {"customer": customer_text}
     form_columns = (
         "customer",
         "users_count",
@@ -102,7 +103,7 @@ class TaskView(GuardedModelView):
         "reason": lambda v, c, m, n: key_text(m.reason),
         "priority_now": lambda v, c, m, n: int(m.priority_now),  # whole points, never 3.0
     }
-    column_formatters_export = {"customer": lambda v, c, m, n: str(m.customer)}
+    column_formatters_export = {"customer": customer_text}
     column_filters = ("reason", "due_on", CustomerIs(FollowUpTask.customer))
     can_view_details = False
     # The daily job creates tasks; logging a follow-up closes them.

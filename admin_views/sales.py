@@ -16,7 +16,7 @@ from wtforms import SelectField
 from admin_views import state_label
 from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
-from admin_views.customer_links import CustomerIs, customer_link
+from admin_views.customer_links import CustomerIs, customer_link, customer_text
 from admin_views.export_values import stored
 from admin_views.order_form import customer_facts, page_settings, preselect_customer, product_facts
 from models import Customer, Location, SalesOrder, SalesOrderLine
@@ -132,6 +132,7 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
     }
     column_formatters_export = {
         "status": _plain_status,
+        "customer": customer_text,
         **dict.fromkeys(
             ("total", "discount", "effective_discount", "subtotal", "paid_amount"), stored
         ),
