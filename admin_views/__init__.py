@@ -43,6 +43,7 @@ def _teardown(_exc: Any) -> None:
 
 def init_web(app: Flask, settings: Any) -> None:
     """Attach every web component to `app`."""
+    from admin_views import custom_fields
     from admin_views.auth import bp as auth_bp
     from admin_views.auth import login_manager
     from admin_views.home import HomeView
@@ -58,6 +59,7 @@ def init_web(app: Flask, settings: Any) -> None:
     login_manager.init_app(app)
     app.register_blueprint(auth_bp)
     app.before_request(_before_request)
+    app.before_request(custom_fields.before_request)  # issue 10 item 4: run-time fields
     app.teardown_request(_teardown)
 
     @app.errorhandler(CSRFError)
@@ -96,6 +98,7 @@ def init_web(app: Flask, settings: Any) -> None:
         theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
         translations_path=str(HERE / "translations"),  # Flask-Admin's strings: see Makefile
     )
+    custom_fields.start()  # the models start from this database's definitions
     add_views(admin)
 
     @app.route("/favicon.ico")

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from admin_views.adverse import AdverseCaseView
 from admin_views.audit import AuditLogView
 from admin_views.catalog import ProductView
+from admin_views.custom_fields_page import CustomFieldsView
 from admin_views.customers import CustomerView, PoolView
 from admin_views.export_log import ExportLogView
 from admin_views.followups import FollowUpView, TaskView
@@ -95,3 +96,6 @@ def add_views(admin: Admin) -> None:
         ExportLogView(ExportLog, _l("Exports"), category=_l("Settings"), endpoint="export_log")
     )
     admin.add_view(JobRunView(JobRun, _l("Job runs"), category=_l("Settings"), endpoint="job_run"))
+    admin.add_view(
+        CustomFieldsView(_l("Custom fields"), category=_l("Settings"), endpoint="custom_fields")
+    )

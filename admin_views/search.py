@@ -7,9 +7,19 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from rules.custom_fields import active
 from rules.search import prefix_range
 
 __all__ = ["SearchMixin", "prefix_range"]
+
+
+def custom_text_clauses(model: Any, term: str) -> list[Any]:
+    """The owner's text fields (issue 10 item 4), whatever a grid's own search clause is."""
+    return [
+        getattr(model, d.name).contains(term)
+        for d in active(model.model_key())
+        if d.kind == "text" and d.name in model._meta.fields
+    ]
 
 
 class SearchMixin:
@@ -39,7 +49,7 @@ class SearchMixin:
         if not search or not (self._search_fields or self.column_search_prefix):
             return query, count_query
         for term in search.split():
-            clause = self._term_clause(term)
+            clause = reduce(or_, custom_text_clauses(self.model, term), self._term_clause(term))
             query, count_query = query.where(clause), count_query.where(clause)
         return query, count_query
 

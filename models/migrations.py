@@ -242,6 +242,12 @@ def _v16_home_page_indexes(migrator: SchemaMigrator) -> None:
     _index("transition", "by_id", "at")
 
 
+def _v19_custom_fields(migrator: SchemaMigrator) -> None:
+    from models.custom_fields import CustomField, CustomFieldVersion
+
+    db.create_tables([CustomField, CustomFieldVersion], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -271,6 +277,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         _v15_bulk_run_heartbeat,
     ),  # fmt: skip
     (16, "home page: indexes for its numbers, sales and recent activity", _v16_home_page_indexes),
+    (19, "custom fields: their definitions and a version token", _v19_custom_fields),
 ]
 LATEST = MIGRATIONS[-1][0]
 

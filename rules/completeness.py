@@ -37,4 +37,6 @@ def check_required(record: Any, action: str, old: dict | None, actor: Actor) -> 
     return {name: [_("This field is required.")] for name in missing(record, rule.required)}
 
 
-CHECKS = [check_required]
+from rules.custom_fields import check_custom_required  # noqa: E402 - custom fields' hook
+
+CHECKS = [check_required, check_custom_required]

@@ -1,0 +1,200 @@
+"""Custom fields (issue 10 item 4; PROCESSES A1/A2 completeness): the owner adds a real column
+at run time; it shows in form, grid, filter, search, export, import, details and audit; the
+required rules spare old rows; removal hides and keeps the values; a purge drops the column."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+import rules
+from app import create_app
+from models import Customer, FollowUp, Product, db
+from models import custom_fields as store
+from models.audit import AuditLog
+from rules import RuleViolation
+from rules import custom_fields as cf
+from tests.conftest import Client, actor_of, system
+from tests.test_followups import survey
+
+URL = "/admin/custom_fields/"
+
+
+@pytest.fixture(autouse=True)
+def _clean_models():
+    yield
+    store.reset()  # the next test's database has none of these columns
+
+
+def add(client, **form):
+    data = {"table": "customer", "kind": "text", "label_en": "Source", "label_zh": "来源"}
+    data.update(form)
+    return client.post(URL, data, follow_redirects=True).get_data(as_text=True)
+
+
+def columns(table: str) -> set[str]:
+    with db.connection_context():
+        return {c.name for c in db.get_columns(table)}
+
+
+def test_each_kind_becomes_a_real_prefixed_column(as_user, world):
+    owner = as_user("owner")
+    for kind, extra in [
+        ("text", {}),
+        ("number", {}),
+        ("money", {}),
+        ("date", {}),
+        ("choice", {"choices": "fair | Trade fair | 展会\nweb | Website | 网站"}),
+        ("yesno", {}),
+        ("link", {"link": "product"}),
+    ]:
+        page = add(owner, name=f"f_{kind}", kind=kind, **extra)
+        assert "The field was added." in page, page
+    assert {f"x_f_{k}" for k in cf.KINDS} <= columns("customer")
+    with system():
+        c = Customer.get_by_id(world.c_sales1.id)
+        c.x_f_text, c.x_f_number, c.x_f_money = "展会", 3, Decimal("12.50")
+        c.x_f_date, c.x_f_choice, c.x_f_yesno = date(2026, 1, 2), "fair", True
+        c.x_f_link = world.product.id
+        c.save()
+        back = Customer.get_by_id(world.c_sales1.id)
+        assert (back.x_f_money, back.x_f_date, back.x_f_choice) == (
+            Decimal("12.50"),
+            date(2026, 1, 2),
+            "fair",
+        )
+        assert back.x_f_link.id == world.product.id and back.x_f_yesno is True
+
+
+def test_field_appears_in_form_grid_filter_search_export_import_details_audit(as_user, world):
+    add(as_user("owner"), name="source", kind="choice", choices="fair | Trade fair | 展会")
+    add(as_user("owner"), name="hobby", label_en="Hobby", label_zh="爱好")
+    sales = as_user("sales1")
+    form = sales.get("/admin/customer/new/").get_data(as_text=True)
+    assert 'name="x_source"' in form and "展会" in form and 'name="x_hobby"' in form
+    with system():
+        c = Customer.get_by_id(world.c_sales1.id)
+        c.x_source, c.x_hobby = "fair", "钓鱼"
+        c.save()
+    grid = sales.get("/admin/customer/").get_data(as_text=True)
+    assert "爱好" in grid and "钓鱼" in grid and "展会" in grid
+    assert "x_source" in grid  # a filter on it is offered (the filter menu names the column)
+    found = sales.get("/admin/customer/?search=钓鱼").get_data(as_text=True)
+    assert "王秀英" in found
+    filtered = sales.get("/admin/customer/?flt0_x_hobby_equals=钓鱼").status_code
+    assert filtered == 200
+    export = sales.get("/admin/customer/export/csv/").get_data(as_text=True)
+    assert "爱好" in export.splitlines()[0] and "钓鱼" in export
+    details = sales.get(f"/admin/customer/details/?id={world.c_sales1.id}").get_data(as_text=True)
+    assert "爱好" in details and "钓鱼" in details
+    with system():
+        audit = AuditLog.select().where(AuditLog.model == "customer").order_by(AuditLog.id.desc())
+        assert "钓鱼" in str(audit.first().changes)
+    trail = as_user("owner").get("/admin/audit_log/").get_data(as_text=True)
+    assert "爱好" in trail and "钓鱼" in trail
+    text = "name,phone,gender,address,Hobby,来源\n钱多多,13800138000,F,上海市,下棋,展会\n"
+    data = {"file": (io.BytesIO(text.encode()), "data.csv")}
+    page = sales.post("/admin/customer/import/", data, content_type="multipart/form-data")
+    assert 'data-testid="import-ok"' in page.get_data(as_text=True)
+    with system():
+        row = Customer.get(Customer.phone == "13800138000")
+        assert (row.x_hobby, row.x_source) == ("下棋", "fair")
+
+
+def test_required_field_spares_unrelated_saves_of_old_rows(as_user, world):
+    add(as_user("owner"), name="source", required="hard")
+    with system():
+        old = Customer.get_by_id(world.c_sales1.id)
+        old.birthday, old.wechat = date(1960, 5, 1), "wx-wang"  # complete by the shipped rules
+        old.address = "上海市徐汇区"
+        old.save()  # an unrelated save of an old row works, and flags it to complete
+        assert Customer.get_by_id(old.id).incomplete is True
+    with db.connection_context(), rules.acting_as(actor_of(world.sales1)):
+        FollowUp(customer=old.id, **survey()).save()  # its effect saves the old customer
+    with system():
+        assert Customer.get_by_id(old.id).last_followup_at is not None
+        with pytest.raises(RuleViolation) as refused:
+            Customer(name="新客户", phone="13700000001", gender="F", address="上海").save()
+        assert "x_source" in refused.value.errors
+        old = Customer.get_by_id(old.id)
+        old.x_source = "展会"
+        old.save()
+        assert Customer.get_by_id(old.id).incomplete is False
+        old = Customer.get_by_id(old.id)
+        old.x_source = ""
+        with pytest.raises(RuleViolation):
+            old.save()  # a save that blanks it is refused
+
+
+def test_removal_hides_keeps_values_and_export_then_purge(as_user, world, app):
+    owner = as_user("owner")
+    add(owner, table="product", name="origin", label_en="Origin", label_zh="产地")
+    with system():
+        p = Product.get_by_id(world.product.id)
+        p.x_origin = "=cmd"
+        p.save()
+    row = store.CustomField.get(store.CustomField.name == "x_origin")
+    page = owner.post(f"{URL}{row.id}/remove", {}, follow_redirects=True).get_data(as_text=True)
+    assert "Tick the box" in page and "x_origin" in Product._meta.fields
+    owner.post(f"{URL}{row.id}/remove", {"confirm": "yes"})
+    assert "x_origin" not in Product._meta.fields and "x_origin" in columns("product")
+    row = store.CustomField.get_by_id(row.id)
+    assert row.hidden and "'=cmd" in open(row.export_path, encoding="utf-8").read()
+    assert "产地" not in owner.get("/admin/product/").get_data(as_text=True)
+    owner.post(f"{URL}{row.id}/purge", {"confirm": "wrong"})
+    assert "x_origin" in columns("product")
+    owner.post(f"{URL}{row.id}/purge", {"confirm": "x_origin"})
+    assert "x_origin" not in columns("product")
+    assert store.CustomField.get_or_none(store.CustomField.id == row.id) is None
+
+
+def test_a_second_app_on_the_same_database_sees_the_new_field(as_user, world, app, overrides):
+    other = create_app(overrides=overrides)
+    other.config.update(TESTING=True)
+    second = Client(other.test_client())
+    assert second.login("sales1").status_code == 302
+    assert "爱好" not in second.get("/admin/customer/new/").get_data(as_text=True)
+    add(as_user("owner"), name="hobby", label_en="Hobby", label_zh="爱好")
+    store._state["token"] = "stale"  # as if the other app lived in another process
+    assert "爱好" in second.get("/admin/customer/new/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("1abc", "lower-case letters"),
+        ("drop table;", "lower-case letters"),
+        ("name", ""),  # becomes x_name: allowed, never clashes with the shipped "name"
+    ],
+)
+def test_bad_names_are_refused_with_a_clear_message(as_user, world, name, message):
+    page = add(as_user("owner"), name=name)
+    if message:
+        assert message in page and "Name:" in page
+    else:
+        assert "The field was added." in page
+    again = add(as_user("owner"), name="hobby") + add(as_user("owner"), name="hobby")
+    assert "already has a field with that name" in again
+
+
+def test_non_owner_is_refused(as_user, world, client):
+    assert as_user("sales1").get(URL).status_code == 403
+    assert add(as_user("supervisor"), name="x") and "x_x" not in columns("customer")
+    assert client.get(URL).status_code == 302
+
+
+def test_runtime_field_never_looks_like_a_shipped_migration(as_user, world):
+    from models.migrations import MIGRATIONS, current_version
+
+    before = current_version()
+    add(as_user("owner"), name="level2")
+    with db.connection_context():
+        assert current_version() == before == MIGRATIONS[-1][0]
+    assert all(
+        c.startswith("x_")
+        for c in columns("customer")
+        - {f.column_name for f in Customer._meta.sorted_fields if not f.name.startswith("x_")}
+    )
