@@ -52,7 +52,7 @@ def test_each_kind_becomes_a_real_prefixed_column(as_user, world):
         ("link", {"link": "product"}),
     ]:
         page = add(owner, name=f"f_{kind}", kind=kind, **extra)
-        assert "The field was added." in page, page
+        assert "字段已添加。" in page, page
     assert {f"x_f_{k}" for k in cf.KINDS} <= columns("customer")
     with system():
         c = Customer.get_by_id(world.c_sales1.id)
@@ -138,7 +138,7 @@ def test_removal_hides_keeps_values_and_export_then_purge(as_user, world, app):
         p.save()
     row = store.CustomField.get(store.CustomField.name == "x_origin")
     page = owner.post(f"{URL}{row.id}/remove", {}, follow_redirects=True).get_data(as_text=True)
-    assert "Tick the box" in page and "x_origin" in Product._meta.fields
+    assert "请勾选以确认移除" in page and "x_origin" in Product._meta.fields
     owner.post(f"{URL}{row.id}/remove", {"confirm": "yes"})
     assert "x_origin" not in Product._meta.fields and "x_origin" in columns("product")
     row = store.CustomField.get_by_id(row.id)
@@ -165,19 +165,19 @@ def test_a_second_app_on_the_same_database_sees_the_new_field(as_user, world, ap
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("1abc", "lower-case letters"),
-        ("drop table;", "lower-case letters"),
+        ("1abc", "小写字母"),
+        ("drop table;", "小写字母"),
         ("name", ""),  # becomes x_name: allowed, never clashes with the shipped "name"
     ],
 )
 def test_bad_names_are_refused_with_a_clear_message(as_user, world, name, message):
     page = add(as_user("owner"), name=name)
     if message:
-        assert message in page and "Name:" in page
+        assert message in page and "名称:" in page
     else:
-        assert "The field was added." in page
+        assert "字段已添加。" in page
     again = add(as_user("owner"), name="hobby") + add(as_user("owner"), name="hobby")
-    assert "already has a field with that name" in again
+    assert "该表已有同名字段" in again
 
 
 def test_non_owner_is_refused(as_user, world, client):
