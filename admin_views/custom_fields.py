@@ -62,6 +62,7 @@ def _base(view: Any) -> dict[str, Any]:
             "column_labels",
             "column_choices",
             "form_args",
+            "column_joins",
         )
         view._cf_base = {n: getattr(view, n, None) for n in names}
     return view._cf_base
@@ -74,6 +75,12 @@ def refresh_view(view: Any) -> None:
     for attr in EXTENDED:
         if base[attr] is not None:
             setattr(view, attr, (*base[attr], *names))
+    links = tuple(
+        d.name
+        for d in defs
+        if d.kind == "link" and getattr(getattr(view.model, d.name).rel_model, "label_fields", 0)
+    )
+    view.column_joins = (*(base["column_joins"] or ()), *links)  # no lookup per row
     plain = tuple(d.name for d in defs if d.kind != "link")  # Flask-Admin filters no FKs
     view.column_filters = (*(base["column_filters"] or ()), *plain)
     text = tuple(d.name for d in defs if d.kind == "text")

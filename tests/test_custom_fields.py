@@ -17,7 +17,7 @@ from models import custom_fields as store
 from models.audit import AuditLog
 from rules import RuleViolation
 from rules import custom_fields as cf
-from tests.conftest import Client, actor_of, system
+from tests.conftest import Client, World, actor_of, count_queries, system
 from tests.test_followups import survey
 
 URL = "/admin/custom_fields/"
@@ -58,7 +58,7 @@ def test_each_kind_becomes_a_real_prefixed_column(as_user, world):
         c = Customer.get_by_id(world.c_sales1.id)
         c.x_f_text, c.x_f_number, c.x_f_money = "展会", 3, Decimal("12.50")
         c.x_f_date, c.x_f_choice, c.x_f_yesno = date(2026, 1, 2), "fair", True
-        c.x_f_link = world.product.id
+        c.x_f_link = p = world.product
         c.save()
         back = Customer.get_by_id(world.c_sales1.id)
         assert (back.x_f_money, back.x_f_date, back.x_f_choice) == (
@@ -67,6 +67,16 @@ def test_each_kind_becomes_a_real_prefixed_column(as_user, world):
             "fair",
         )
         assert back.x_f_link.id == world.product.id and back.x_f_yesno is True
+    c = as_user("sales1")
+    c.get("/admin/customer/")
+    with count_queries() as few:
+        grid = c.get("/admin/customer/").get_data(as_text=True)
+    with system():
+        for i in range(5):
+            World.customer(f"客户{i}", f"1360000{i:04d}", owner=world.sales1, x_f_link=p.id)
+    with count_queries() as many:
+        c.get("/admin/customer/")
+    assert world.product.name in grid and many.count == few.count  # the link is joined
 
 
 def test_field_appears_in_form_grid_filter_search_export_import_details_audit(as_user, world):
