@@ -18,7 +18,7 @@ from flask_admin import expose
 from flask_admin.model.widgets import XEditableWidget
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from peewee import ForeignKeyField
+from peewee import BooleanField, ForeignKeyField
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField
 
@@ -26,6 +26,13 @@ from rules import RuleViolation
 
 MAX_CELLS = 500  # a pasted block larger than this is refused whole
 LANGUAGES = ("en", "zh_CN")
+
+
+def shown(value: Any) -> str:
+    """A saved cell's value for the page's x-editable (yes/no as its "1"/"0")."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return "" if value is None else str(value)
 
 
 class CellWidget(XEditableWidget):
@@ -85,14 +92,33 @@ class PasteMixin:
                     "%(field)s: “%(value)s” is not one of the choices.", field=label, value=text
                 )
             text = value
+        if isinstance(self.model._meta.fields[name], BooleanField):
+            flag = self._flag(text)
+            if flag is None:
+                return _("%(field)s: “%(value)s” is neither yes nor no.", field=label, value=text)
+            setattr(record, name, flag)
+            return self._save_cell(record)
         form = self._list_form_class(MultiDict({name: text}))
         field = form[name]
         if not field.validate(form):
             return f"{label}: {' '.join(str(e) for e in field.errors)}"
+        field.populate_obj(record, name)
+        if getattr(record, name) == "" and self.model._meta.fields[name].null:
+            setattr(record, name, None)  # an emptied optional cell stores nothing
+        return self._save_cell(record)
+
+    @staticmethod
+    def _flag(text: str) -> bool | None:
+        """A yes/no cell from 1/0, true/false or Yes/No in either language."""
+        words = {"1": True, "true": True, "0": False, "false": False, "": False}
+        for language in LANGUAGES:
+            with force_locale(language):
+                words.update({_("Yes").casefold(): True, _("No").casefold(): False})
+        return words.get(text.casefold())
+
+    def _save_cell(self, record: Any) -> str | None:
+        """Save through the rules (save() is its own savepoint); the refusal in words."""
         try:
-            field.populate_obj(record, name)
-            if getattr(record, name) == "" and self.model._meta.fields[name].null:
-                setattr(record, name, None)  # an emptied optional cell stores nothing
             record.save()
         except RuleViolation as exc:
             return "; ".join(
@@ -133,7 +159,7 @@ class PasteMixin:
                     "field": name,
                     "ok": reason is None,
                     "message": reason or "",
-                    "value": "" if stored is None else str(stored),  # as saved (normalised)
+                    "value": shown(stored),  # as saved (a mobile normalised)
                 }
             )
         return jsonify(results=results, refused=sum(not r["ok"] for r in results))

@@ -14,7 +14,6 @@
   if (!$) { return; }
   var CELL = 'a[data-role^="x-editable"]';
   var config = document.getElementById('mc-grid-keys');
-  var last = null;     // the cell last focused or opened: where a paste starts
   var pending = null;  // where to go once the open editor has saved: 'down', 'next', 'prev'
   var editing = null;  // the cell whose editor is open
 
@@ -52,22 +51,28 @@
 
   function open(cell) {
     if (!cell) { return; }
-    last = cell;
     cell.focus();
     $(cell).editable('show');
   }
 
-  $(document).on('focusin', CELL, function () { last = this; });
-  $(document).on('shown', CELL, function () { editing = this; last = this; });
-  $(document).on('hidden', CELL, function (e, reason) {
-    var cell = this, move = pending;
-    pending = null;
-    editing = null;
-    if (move && (reason === 'save' || reason === 'nochange')) {
-      setTimeout(function () { open(neighbour(cell, move)); }, 0);
-    } else {
-      cell.focus();  // Esc (or a click elsewhere): the focus stays on the cell
-    }
+  /* x-editable announces its editor with triggerHandler (no bubbling): bind on each cell. */
+  $(function () {
+    var cells = $(CELL);
+    cells.on('shown', function (e) {
+      if (e.namespace) { return; }  // Bootstrap's own popover event, not x-editable's
+      editing = this;
+    });
+    cells.on('hidden', function (e, reason) {
+      if (e.namespace) { return; }
+      var cell = this, move = pending;
+      pending = null;
+      editing = null;
+      if (move && (reason === 'save' || reason === 'nochange')) {
+        setTimeout(function () { open(neighbour(cell, move)); }, 0);
+      } else {
+        cell.focus();  // Esc (or a click elsewhere): the focus stays on the cell
+      }
+    });
   });
 
   /* Keys inside an open editor: Enter and Tab save and move; Esc is x-editable's own cancel. */

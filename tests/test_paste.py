@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import re
 
-from models import Customer, Location
+from models import Customer, Location, Product
 from tests.conftest import World, system
 
 URL = "/admin/customer/ajax/paste/"
 
 
-def paste(client, cells, **kw):
-    return client.post(URL, {"cells": json.dumps(cells)}, **kw)
+def paste(client, cells, url=URL, **kw):
+    return client.post(url, {"cells": json.dumps(cells)}, **kw)
 
 
 def five_rows(world) -> list[int]:
@@ -119,3 +119,16 @@ def test_the_grid_offers_choice_cells_as_selects(as_user, world):
     gender = re.search(r'<a [^>]*data-type="select2"[^>]*id="gender"[^>]*>', page).group(0)
     assert 'data-value="F"' in gender and "\\u5973" in gender  # stored value; label 女
     assert "grid_keys.js" in page
+
+
+def test_yes_no_and_number_cells_in_the_product_grid(as_user, world):
+    owner, pk, url = as_user("owner"), world.product.id, "/admin/product/ajax/paste/"
+    cells = [[pk, "active", "否"], [pk, "price", "abc"], [pk, "spec", "60粒"]]
+    results = paste(owner, cells, url).get_json()["results"]
+    assert [r["ok"] for r in results] == [True, False, True], results
+    assert results[0]["value"] == "0" and "单价" in results[1]["message"]
+    assert not paste(owner, [[pk, "active", "也许"]], url).get_json()["results"][0]["ok"]
+    assert paste(owner, [[pk, "active", "Yes"]], url).get_json()["refused"] == 0
+    with system():
+        row = Product.get_by_id(pk)
+        assert row.active and row.spec == "60粒" and row.price == 198
