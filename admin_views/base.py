@@ -34,6 +34,7 @@ from admin_views.grid_query import ScopedQueryMixin
 from admin_views.guard import LoginGuard
 from admin_views.history import HistoryMixin
 from admin_views.importer import ImportMixin
+from admin_views.paste import PasteMixin
 from admin_views.pickers import PickerConverterMixin, PickerMixin
 from admin_views.search import SearchMixin
 from models.db import db
@@ -93,6 +94,7 @@ class GuardedModelView(
     ExportMixin,
     FiltersMixin,
     ScopedQueryMixin,
+    PasteMixin,  # keyboard and paste (issue 10, item 3)
     ModelView,
 ):
     """Base for every grid: guarded, scoped, rules-checked, exportable."""

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import current_app, g, request, url_for
 from flask_admin.contrib.peewee.filters import FilterEqual
-from flask_admin.model.widgets import XEditableWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from admin_views.paste import CellWidget
 from rules.permissions import may
 from rules.scope import visible
 
@@ -98,7 +98,7 @@ def filtered_grid(endpoint: str, customer_id: int) -> str | None:
     return None
 
 
-class NameLinkWidget(XEditableWidget):
+class NameLinkWidget(CellWidget):
     """The name cell of an inline-editable customer grid: the name is a link to the customer
     page, and a small pencil beside it renames in place (the other cells edit on a click)."""
 

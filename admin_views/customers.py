@@ -213,7 +213,7 @@ class CustomerView(CustomerGrid):
         "incomplete",
         "created_at",
     )
-    column_editable_list = ("name", "address", "wechat")
+    column_editable_list = ("name", "phone", "gender", "level", "address", "wechat")
     column_filters = (
         *CustomerGrid.column_filters,
         ReturnsSoonFilter(Customer.clock_start, _l("Back in the pool soon")),
