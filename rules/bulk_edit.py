@@ -1,0 +1,73 @@
+"""Bulk edit (issue 10 item 2): one field set to one value on many rows, every row through
+the rules (`save()` -> `rules.enforce`), one result per row.
+
+Correctness first: each row is saved on its own (a savepoint per row, a transaction per batch
+of `[tasks] bulk_batch`), so a refused row (a rule, a duplicate) is rolled back alone and
+comes back with its reason, naming the row and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import IntegrityError
+
+from models.db import db
+from rules import RuleViolation, settings
+from rules.i18n import gettext as _
+
+# Fields that have their own verbs (or must never be typed in), whatever the form offers.
+NEVER = {"customer": {"owner", "owner_id"}}
+NEVER_ANYWHERE = {"id", "version", "created_at", "updated_at"}
+
+
+def offered(model: Any, names: list[str]) -> list[str]:
+    """Of the form's field `names`, those a bulk edit may set on `model`'s table."""
+    from rules.workflow import workflow
+
+    key = model.model_key()
+    blocked = NEVER_ANYWHERE | NEVER.get(key, set())
+    if workflow(key) is not None:
+        blocked |= {"status"}
+    fields = model._meta.fields
+    return [n for n in names if n in fields and n not in blocked and "password" not in n.lower()]
+
+
+@dataclass
+class Outcome:
+    """What a bulk edit did: rows changed, and per refused row (id, text, reason)."""
+
+    changed: int = 0
+    refused: list[list[Any]] = field(default_factory=list)
+
+
+def edit_rows(model: Any, ids: list[int], name: str, value: Any) -> Outcome:
+    """Set `name` to `value` on the rows `ids` (already scoped by the caller), in batches."""
+    if name not in offered(model, [name]):
+        raise RuleViolation({name: [_("This field cannot be changed in bulk.")]})
+    out, size = Outcome(), settings().tasks.bulk_batch
+    for start in range(0, len(ids), size):
+        with db.atomic():
+            edit_batch(model, ids[start : start + size], name, value, out)
+    return out
+
+
+def edit_batch(model: Any, chunk: list[int], name: str, value: Any, out: Outcome) -> None:
+    """One batch in the caller's transaction: each row saved in its own savepoint."""
+    rows = {r.id: r for r in model.select().where(model.id.in_(chunk))}
+    for rid in chunk:
+        row = rows.get(rid)
+        if row is None:
+            out.refused.append([rid, f"#{rid}", _("It no longer exists.")])
+            continue
+        try:
+            with db.atomic():
+                setattr(row, name, value)
+                row.save()
+            out.changed += 1
+        except RuleViolation as exc:
+            out.refused.append([rid, str(row), exc.message()])
+        except IntegrityError:
+            why = f"{name}: {_('This value is already used by another record.')}"
+            out.refused.append([rid, str(row), why])
