@@ -20,6 +20,8 @@ from flask_babel import lazy_gettext as _l
 from admin_views.bulk_runs import BulkRunMixin
 from rules import RuleViolation
 from rules.bulk_edit import edit_rows, offered
+from tasks import bulk as bulk_jobs
+from tasks.bulk import inline
 
 
 class BulkEditMixin(BulkRunMixin):
@@ -81,7 +83,11 @@ class BulkEditMixin(BulkRunMixin):
         return {k: v for k, v in request.args.items() if k not in ("field", "csrf_token")}
 
     def _apply(self, ids: list[int], name: str, value: Any) -> Any:
+        """Within one batch in the request; beyond it as a job with its progress page."""
         try:
+            if not inline(len(ids)):
+                run = bulk_jobs.start_edit(self.model, ids, name, value)
+                return redirect(self.get_url(".bulk_run_view", id=run.id))
             out = edit_rows(self.model, ids, name, value)
         except RuleViolation as exc:
             flash(exc.message(self.get_column_name), "error")

@@ -8,18 +8,23 @@ comes back with its reason, naming the row and the field.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from peewee import IntegrityError
 
+from models.bulk import BulkRun
 from models.db import db
-from rules import RuleViolation, settings
+from rules import RuleViolation, current_actor, settings
 from rules.i18n import gettext as _
 
 # Fields that have their own verbs (or must never be typed in), whatever the form offers.
 NEVER = {"customer": {"owner", "owner_id"}}
 NEVER_ANYWHERE = {"id", "version", "created_at", "updated_at"}
+EDIT = "bulk_edit"  # BulkRun.action of an edit run; its note holds {"field", "value"}
 
 
 def offered(model: Any, names: list[str]) -> list[str]:
@@ -42,10 +47,14 @@ class Outcome:
     refused: list[list[Any]] = field(default_factory=list)
 
 
-def edit_rows(model: Any, ids: list[int], name: str, value: Any) -> Outcome:
-    """Set `name` to `value` on the rows `ids` (already scoped by the caller), in batches."""
+def _check(model: Any, name: str) -> None:
     if name not in offered(model, [name]):
         raise RuleViolation({name: [_("This field cannot be changed in bulk.")]})
+
+
+def edit_rows(model: Any, ids: list[int], name: str, value: Any) -> Outcome:
+    """Set `name` to `value` on the rows `ids` (already scoped by the caller), in batches."""
+    _check(model, name)
     out, size = Outcome(), settings().tasks.bulk_batch
     for start in range(0, len(ids), size):
         with db.atomic():
@@ -71,3 +80,37 @@ def edit_batch(model: Any, chunk: list[int], name: str, value: Any, out: Outcome
         except IntegrityError:
             why = f"{name}: {_('This value is already used by another record.')}"
             out.refused.append([rid, str(row), why])
+
+
+def _plain(value: Any) -> Any:
+    """The value as JSON can keep it (a row by its id, a date as ISO text, money as text)."""
+    if hasattr(value, "_meta"):
+        return value.get_id()
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    return value
+
+
+def open_edit_run(model: Any, ids: list[int], name: str, value: Any) -> BulkRun:
+    """Record a bulk edit of the (scoped) rows `ids` to run as a job, in batches."""
+    _check(model, name)
+    note = json.dumps({"field": name, "value": _plain(value)}, ensure_ascii=False)
+    if len(note) > BulkRun.note.max_length:
+        raise RuleViolation({name: [_("This value is too long to set on so many records.")]})
+    actor = current_actor()
+    return BulkRun.create(
+        person_id=actor.id, person_name=actor.username, model=model.model_key(), action=EDIT,
+        to_state="", note=note, ids=json.dumps(ids), total=len(ids),
+    )  # fmt: skip
+
+
+def run_edit_batch(model: Any, run: BulkRun, chunk: list[int]) -> None:
+    """One batch of an edit run (rules.workflow_bulk_run calls it in its transaction)."""
+    edit = json.loads(run.note)
+    name = edit["field"]
+    _check(model, name)
+    value = model._meta.fields[name].python_value(edit["value"])
+    out = Outcome(refused=run.refusals)
+    edit_batch(model, chunk, name, value, out)
+    run.moved += out.changed
+    run.refused = json.dumps(out.refused, ensure_ascii=False)

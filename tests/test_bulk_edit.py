@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from models import Customer, SalesOrder
 from tests.conftest import system
 from tests.test_sales import new_order, reload
@@ -129,3 +131,28 @@ def test_the_bulk_edit_needs_csrf_and_a_login(client, as_user, world):
     c = as_user("sales1")
     c.post(f"{URL}?ids={world.c_sales1.id}&field=level", {"level": "vip"}, csrf=False)
     assert levels(world.c_sales1) == ["normal"]
+
+
+@pytest.fixture
+def overrides(overrides):
+    return {**overrides, "tasks": {**overrides["tasks"], "bulk_batch": 4}}
+
+
+def test_more_than_a_batch_runs_as_a_job_with_its_progress_and_refusals(as_user, world):
+    from models import Notification
+    from models.bulk import BulkRun
+
+    another(world, "赵敏", "13900000011", world.sales1)
+    another(world, "周芳", "13900000012", world.sales1)
+    c = as_user("owner")  # the whole filtered set: 6 visible customers, batches of four
+    response = c.post(f"{URL}?all=1&field=phone", {"phone": "13900000005"})
+    assert "/admin/customer/bulk_run/?id=" in response.headers["Location"]
+    with system():
+        run = BulkRun.get()
+        assert (run.action, run.state, run.total, run.done) == ("bulk_edit", "done", 6, 6)
+        assert run.moved == 1 and len(run.refusals) == 5  # one may take it; then a duplicate
+        assert Notification.select().where(Notification.link.contains("bulk_run")).count() == 1
+    page = c.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-state="done"' in page and re.search(r"(手机号|Mobile): ", page)
+    assert re.search(r"(批量修改|Bulk edit)[:：] ?(手机号|Mobile)", page)
+    assert as_user("supervisor").get(response.headers["Location"]).status_code == 404
