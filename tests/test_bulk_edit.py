@@ -156,3 +156,26 @@ def test_more_than_a_batch_runs_as_a_job_with_its_progress_and_refusals(as_user,
     assert 'data-state="done"' in page and re.search(r"(手机号|Mobile): ", page)
     assert re.search(r"(批量修改|Bulk edit)[:：] ?(手机号|Mobile)", page)
     assert as_user("supervisor").get(response.headers["Location"]).status_code == 404
+
+
+def test_the_set_based_path_writes_what_save_would(as_user, world):
+    import json
+
+    from models.audit import AuditLog
+    from rules.bulk_edit import SET_BASED
+
+    assert "level" in SET_BASED["customer"] and "phone" not in SET_BASED["customer"]
+    with system():
+        before = Customer.get_by_id(world.c_sales1.id).version
+    ids = f"{world.c_sales1.id},{world.c_sales2.id}"
+    as_user("owner").post(f"{URL}?ids={ids}&field=level", {"level": "vip"})
+    with system():
+        assert Customer.get_by_id(world.c_sales1.id).version == before + 1
+        rows = AuditLog.select().where(
+            (AuditLog.model == "customer") & AuditLog.changes.contains("vip")
+        )
+        found = {(a.record_id, a.action, a.actor_name): json.loads(a.changes) for a in rows}
+    assert found == {
+        (str(c.id), "update", "owner"): {"level": ["normal", "vip"]}
+        for c in (world.c_sales1, world.c_sales2)
+    }
