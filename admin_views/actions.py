@@ -34,6 +34,14 @@ class ActionsMixin:
         pk = self.model._meta.primary_key
         return list(self._narrow(self.model.select()).where(pk.in_(ids)))
 
+    def _matching(self) -> Any:
+        """The records matching the list's current search and filters (an id subquery)."""
+        args = self._get_list_extra_args()
+        _count, query = self.get_list(
+            0, None, False, args.search, args.filters, execute=False, page_size=0
+        )
+        return self.model.id.in_(query.select(self.model.id).order_by())
+
     def row_label(self, row: Any) -> str:
         """How a row is named in a refusal message (grids that mask a value override it)."""
         return str(row)

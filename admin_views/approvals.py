@@ -141,14 +141,6 @@ class ApprovalMixin(BulkRunMixin, RecordPageMixin):
         """The approval steps the current person may take (for the list page's buttons)."""
         return [t.to for t in steps(self.model.model_key())[1:] if g.actor.has_any(set(t.roles))]
 
-    def _matching(self) -> Any:
-        """The records matching the list's current search and filters (an id subquery)."""
-        args = self._get_list_extra_args()
-        _count, query = self.get_list(
-            0, None, False, args.search, args.filters, execute=False, page_size=0
-        )
-        return self.model.id.in_(query.select(self.model.id).order_by())
-
     @expose("/approve_matching/count/")
     def approve_matching_count(self) -> Any:
         """How many records "All matching" would move, asked before the person confirms."""

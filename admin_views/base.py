@@ -28,6 +28,7 @@ from wtforms.validators import InputRequired, StopValidation
 
 from admin_views import localtime
 from admin_views.actions import ActionsMixin
+from admin_views.bulk_edit import BulkEditMixin
 from admin_views.export import ExportMixin
 from admin_views.filters import FiltersMixin
 from admin_views.grid_query import ScopedQueryMixin
@@ -87,6 +88,7 @@ class GuardedConverter(PickerConverterMixin, CustomModelConverter):
 class GuardedModelView(
     LoginGuard,
     HistoryMixin,
+    BulkEditMixin,  # issue 10 item 2
     ActionsMixin,
     ImportMixin,
     SearchMixin,

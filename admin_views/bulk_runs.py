@@ -9,10 +9,12 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request
 from flask_admin import expose
+from flask_babel import gettext as _
 
 from admin_views import state_label
 from models.bulk import BulkRun
 from rules import RuleViolation
+from rules.bulk_edit import EDIT
 from rules.workflow_bulk_run import claim_resume, stalled
 from tasks import bulk as bulk_jobs
 
@@ -46,9 +48,15 @@ class BulkRunMixin:
             "grid/bulk_run.html",
             run=run,
             refusals=refusals,
-            step=state_label(run.to_state, run.model),
+            title=self.run_title(run),
             shown=("stalled" if stalled(run) else run.state),
         )
+
+    def run_title(self, run: BulkRun) -> str:
+        """What the run does, for its page: the step (a bulk edit names its field)."""
+        if run.action == EDIT:
+            return _("Bulk edit: %(field)s", field=self.get_column_name(run.edit_field))
+        return _("Bulk step: %(step)s", step=state_label(run.to_state, run.model))
 
     def _labelled(self, reason: str) -> str:
         """A stored refusal ("points_redeemed: …", written by the job as a CLI would) with

@@ -27,6 +27,8 @@ from psycopg2.extras import execute_values
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import grid_bulk_edit  # noqa: E402  (bench/, next to this script)
+
 import rules  # noqa: E402
 from app import create_app  # noqa: E402
 from models import Customer, Location, Staff, db  # noqa: E402
@@ -302,6 +304,12 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
         html = clients[""].get("/admin/customer/").get_data(as_text=True)
         view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "customer")
         results, sales_id = {}, ids["salesperson"][0][0]
+        if args.only in ("all", "bulk_edit"):  # issue 10 item 2: bench/grid_bulk_edit.py
+            results["bulk_edit"] = grid_bulk_edit.measure(
+                clients["_owner"], owner_id(), args.repeat
+            )
+        if args.only == "bulk_edit":
+            return seeded, results
         for name, who, url, where, params, order, limit in cases(html, view, sales_id):
             found = measure_app(clients[who], url, args.repeat)
             found["raw_s"], found["raw_rows"] = measure_floor(where, params, order, limit, args)
@@ -312,10 +320,26 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
     return seeded, results
 
 
+def owner_id() -> int:
+    with db.connection_context():
+        return Staff.get(Staff.username == "owner").id
+
+
 def report(size: int, seeded: float, results: dict, figures: dict) -> None:
     """Print one size's table and add its figures to `figures`."""
     tag = label(size)
     print(f"\n== {tag} customers: seeded in {seeded:.1f} s ==")
+    edit = results.pop("bulk_edit", None)
+    if edit:
+        ratio = edit["s"] / edit["raw_s"]
+        print(f"bulk_edit: {edit['rows']} rows, app {edit['s']:.3f} s, raw {edit['raw_s']:.3f} s, "
+              f"app/raw {ratio:.1f}")  # fmt: skip
+        figures[f"bulk_edit_{tag}_rows"] = edit["rows"]
+        figures[f"bulk_edit_{tag}_s"] = round(edit["s"], 4)
+        figures[f"raw_bulk_edit_{tag}_s"] = round(edit["raw_s"], 4)
+        figures[f"bulk_edit_{tag}_over_raw"] = round(ratio, 2)
+    if not results:
+        return
     print(
         f"{'case':<19}{'app ms':>10}{'sql ms':>9}{'queries':>8}{'raw ms':>9}{'app/raw':>8}", end=""
     )
@@ -357,6 +381,10 @@ def main() -> None:
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (own schema used)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--explain", action="store_true", help="print each query and its plan")
+    cases_help = "which cases: all, the read cases, or the bulk edit alone"
+    parser.add_argument(
+        "--only", choices=("all", "read", "bulk_edit"), default="all", help=cases_help
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     figures: dict = {"db": args.db, "repeat": args.repeat}
@@ -365,7 +393,8 @@ def main() -> None:
         seeded, results = run_size(size, args)
         report(size, seeded, results, figures)
         names = list(results)
-    growth(sizes, names, figures)
+    if args.only != "bulk_edit":
+        growth(sizes, names, figures)
     print(json.dumps(figures))
 
 

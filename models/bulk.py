@@ -61,6 +61,11 @@ class BulkRun(Model):
     def refusals(self) -> list[list[Any]]:
         return json.loads(self.refused or "[]")
 
+    @property
+    def edit_field(self) -> str:
+        """The field a bulk edit run sets (its note holds {"field", "value"})."""
+        return str(json.loads(self.note or "{}").get("field", ""))
+
     def last_beat(self) -> Any:
         return self.beat_at or self.started_at
 

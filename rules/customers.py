@@ -51,6 +51,8 @@ def check_phone(record: Any, action: str, old: dict | None, actor: Actor) -> dic
         return {"phone": [_("Type the mobile number with the digits 0-9.")]}
     if not MOBILE.match(record.phone):
         return {"phone": [_("Enter an 11-digit mobile number, e.g. 139 1234 5678.")]}
+    if old is not None and old.get("phone") == record.phone:
+        return None  # unchanged: the row holds it already (a UNIQUE column), no lookup
     message = duplicate_message(record.phone, exclude_id=record.get_id())
     return {"phone": [message]} if message else None
 

@@ -22,6 +22,7 @@ from models.audit import utcnow
 from models.bulk import BulkRun
 from models.db import db
 from rules import Actor, RuleViolation, acting_as, current_actor, settings
+from rules.bulk_edit import EDIT, run_edit_batch
 from rules.i18n import gettext as _
 from rules.i18n import speaking
 from rules.workflow import flow, take
@@ -81,11 +82,14 @@ def run_batches(run_id: int) -> BulkRun:
         person = person_actor(staff)
         model, ids, size = MODELS[run.model], run.id_list, settings().tasks.bulk_batch
         language = staff.locale or settings().app.default_locale  # who reads the refusals
+        batch = run_edit_batch if run.action == EDIT else _batch  # rules.bulk_edit: an edit
         try:
             with acting_as(person), speaking(language):
                 while run.done < len(ids):
+                    chunk = ids[run.done : run.done + size]
                     with db.atomic(), one_message_per_batch(person):
-                        _batch(model, run, ids[run.done : run.done + size])
+                        batch(model, run, chunk)
+                        progress(run, chunk)
         except Exception as exc:
             _save(run, state="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
             _tell(run)
@@ -97,7 +101,7 @@ def run_batches(run_id: int) -> BulkRun:
 
 def _batch(model: Any, run: BulkRun, chunk: list[int]) -> None:
     """One batch, in the caller's transaction: each row through the engine's verb (a refusal
-    rolls back only that row), then the run's progress."""
+    rolls back only that row); the caller then commits the run's progress with it."""
     from models.workflow import Transition
 
     rows = {r.id: r for r in model.select().where(model.id.in_(chunk))}
@@ -133,9 +137,13 @@ def _batch(model: Any, run: BulkRun, chunk: list[int]) -> None:
                 run.moved += 1
             except RuleViolation as exc:
                 refused.append([rid, str(row), exc.message()])
+    run.refused = json.dumps(refused, ensure_ascii=False)
+
+
+def progress(run: BulkRun, chunk: list[int]) -> None:
+    """A batch is done: its progress commits with it (the resume cursor)."""
     run.done += len(chunk)
-    refused_text = json.dumps(refused, ensure_ascii=False)
-    _save(run, done=run.done, moved=run.moved, refused=refused_text, beat_at=utcnow())
+    _save(run, done=run.done, moved=run.moved, refused=run.refused, beat_at=utcnow())
 
 
 def _stall_cutoff() -> Any:
