@@ -27,7 +27,10 @@ def levels(*customers, name="level"):
 
 def flashed(c):
     page = c.get("/admin/customer/").get_data(as_text=True)
-    return [m.strip() for m in re.findall(r"alert[^>]*>.*?</button>(.*?)</div>", page, re.S)]
+    return [
+        m.strip()
+        for m in re.findall(r"class=\"alert alert-[^>]*>.*?</button>(.*?)</div>", page, re.S)
+    ]
 
 
 def test_the_action_opens_the_page_with_labels_and_a_count(as_user, world):
