@@ -242,6 +242,13 @@ def _v16_home_page_indexes(migrator: SchemaMigrator) -> None:
     _index("transition", "by_id", "at")
 
 
+def _v17_saved_views(migrator: SchemaMigrator) -> None:
+    """Issue 10 item 1: saved views of the grids (one person's, or shared with a role)."""
+    from models.grid_views import SavedView
+
+    db.create_tables([SavedView], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -271,6 +278,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         _v15_bulk_run_heartbeat,
     ),  # fmt: skip
     (16, "home page: indexes for its numbers, sales and recent activity", _v16_home_page_indexes),
+    (17, "saved views of the grids, shared with a role or a role's default", _v17_saved_views),
 ]
 LATEST = MIGRATIONS[-1][0]
 
