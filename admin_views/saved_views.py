@@ -38,7 +38,11 @@ class SavedViewsMixin:
         return self.endpoint  # type: ignore[attr-defined]
 
     def _views(self) -> list[SavedView]:
-        return list(SavedView.visible_to(g.actor, self._views_grid()))
+        """The views this person may open here (one query a page, kept for the request)."""
+        key = f"saved_views_{self._views_grid()}"
+        if key not in g:
+            setattr(g, key, list(SavedView.visible_to(g.actor, self._views_grid())))
+        return g.get(key)
 
     def _view_url(self, view: SavedView) -> str:
         args = parse_qsl(view.query, keep_blank_values=True)
@@ -48,17 +52,9 @@ class SavedViewsMixin:
         return url_for(".index_view") + "?" + urlencode(args)
 
     def _role_default(self) -> SavedView | None:
-        roles = sorted(g.actor.roles) or [""]
-        return (
-            SavedView.select()
-            .where(
-                (SavedView.grid == self._views_grid())
-                & SavedView.shared_role.in_(roles)
-                & (SavedView.is_default == True)  # noqa: E712 - peewee expression
-            )
-            .order_by(SavedView.id)
-            .first()
-        )
+        """The first default view shared with one of this person's roles, if any."""
+        found = [v for v in self._views() if v.is_default and v.shared_role in g.actor.roles]
+        return min(found, key=lambda v: v.id) if found else None
 
     @expose("/")
     def index_view(self) -> Any:
@@ -114,7 +110,7 @@ class SavedViewsMixin:
         return redirect(self._view_url(view))
 
     @expose("/views/save/", methods=("POST",))
-    def save_view(self) -> Any:
+    def views_save(self) -> Any:
         view = SavedView(
             owner=g.actor.id,
             grid=self._views_grid(),
@@ -135,7 +131,7 @@ class SavedViewsMixin:
         return view
 
     @expose("/views/<int:view_id>/share/", methods=("POST",))
-    def share_view(self, view_id: int) -> Any:
+    def views_share(self, view_id: int) -> Any:
         view = self._own(view_id)
         if view is None:
             return redirect(url_for(".index_view"))
@@ -144,7 +140,7 @@ class SavedViewsMixin:
         return self._write(view, _("View shared."))
 
     @expose("/views/<int:view_id>/delete/", methods=("POST",))
-    def delete_view(self, view_id: int) -> Any:
+    def views_delete(self, view_id: int) -> Any:
         view = self._own(view_id)
         if view is not None:
             try:
