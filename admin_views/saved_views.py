@@ -19,6 +19,7 @@ from models.grid_views import SavedView
 from rules import RuleViolation, settings
 
 KEPT = ("sort", "desc", "page_size", "search")
+CHOOSER = ("col", "cols", "keep", "view", "page")
 
 
 def grid_query(query: str) -> str:
@@ -59,7 +60,8 @@ class SavedViewsMixin:
     @expose("/")
     def index_view(self) -> Any:
         if "col" in request.args:  # the chooser without JS: ?col=a&col=b becomes ?cols=a,b
-            args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("col", "cols")]
+            kept = parse_qsl(request.args.get("keep", ""), keep_blank_values=True)
+            args = [(k, v) for k, v in kept if k not in CHOOSER]
             args.append(("cols", ",".join(request.args.getlist("col"))))
             return redirect(url_for(".index_view") + "?" + urlencode(args))
         if not request.args and g.get("actor") is not None:
@@ -83,6 +85,9 @@ class SavedViewsMixin:
             kwargs["config_roles"] = list(settings().roles)
             kwargs["current_view"] = request.args.get("view", type=int)
             kwargs["current_query"] = grid_query(request.query_string.decode())
+            kwargs["chooser_keep"] = urlencode(
+                [(k, v) for k, v in request.args.items(multi=True) if k not in CHOOSER]
+            )
             kwargs["current_cols"] = ",".join(c for c, _label in chosen) if wanted else ""
         return super().render(template, **kwargs)  # type: ignore[misc]
 
