@@ -37,6 +37,7 @@ from admin_views.history import HistoryMixin
 from admin_views.importer import ImportMixin
 from admin_views.paste import PasteMixin
 from admin_views.pickers import PickerConverterMixin, PickerMixin
+from admin_views.saved_views import SavedViewsMixin
 from admin_views.search import SearchMixin
 from models.db import db
 from rules import RuleViolation, settings
@@ -87,6 +88,7 @@ class GuardedConverter(PickerConverterMixin, CustomModelConverter):
 
 class GuardedModelView(
     LoginGuard,
+    SavedViewsMixin,
     HistoryMixin,
     BulkEditMixin,  # issue 10 item 2
     ActionsMixin,

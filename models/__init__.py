@@ -8,6 +8,7 @@ from models.customers import Customer, OwnershipChange
 from models.db import db
 from models.export_log import ExportLog
 from models.followups import FollowUp, FollowUpTask
+from models.grid_views import SavedView
 from models.jobs import JobRun
 from models.notifications import Notification
 from models.points import PointsAccount, PointsEntry
@@ -28,6 +29,7 @@ GOVERNED = [
     SalesOrderLine,
     StockMove,
     AdverseCase,
+    SavedView,
 ]
 LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance, JobRun, BulkRun]
 ALL_TABLES = [AuditLog, ExportLog, *GOVERNED, *LEDGERS]
@@ -50,6 +52,7 @@ __all__ = [
     "Product",
     "SalesOrder",
     "SalesOrderLine",
+    "SavedView",
     "Staff",
     "StockBalance",
     "StockMove",

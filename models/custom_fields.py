@@ -34,7 +34,7 @@ from rules import custom_fields as cf
 
 
 class CustomField(Model):
-    """One owner-defined field (migration 19)."""
+    """One owner-defined field (migration 18)."""
 
     table = CharField(max_length=40)
     name = CharField(max_length=40)
@@ -132,7 +132,7 @@ def reset() -> None:
 def current_token() -> str | None:
     try:
         row = CustomFieldVersion.select(CustomFieldVersion.token).first()
-    except Exception:  # noqa: BLE001 - a database before migration 19 has no fields
+    except Exception:  # noqa: BLE001 - a database before migration 18 has no fields
         return None
     return row.token if row else None
 

@@ -242,7 +242,14 @@ def _v16_home_page_indexes(migrator: SchemaMigrator) -> None:
     _index("transition", "by_id", "at")
 
 
-def _v19_custom_fields(migrator: SchemaMigrator) -> None:
+def _v17_saved_views(migrator: SchemaMigrator) -> None:
+    """Issue 10 item 1: saved views of the grids (one person's, or shared with a role)."""
+    from models.grid_views import SavedView
+
+    db.create_tables([SavedView], safe=True)
+
+
+def _v18_custom_fields(migrator: SchemaMigrator) -> None:
     from models.custom_fields import CustomField, CustomFieldVersion
 
     db.create_tables([CustomField, CustomFieldVersion], safe=True)
@@ -277,7 +284,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
         _v15_bulk_run_heartbeat,
     ),  # fmt: skip
     (16, "home page: indexes for its numbers, sales and recent activity", _v16_home_page_indexes),
-    (19, "custom fields: their definitions and a version token", _v19_custom_fields),
+    (17, "saved views of the grids, shared with a role or a role's default", _v17_saved_views),
+    (18, "custom fields: their definitions and a version token", _v18_custom_fields),
 ]
 LATEST = MIGRATIONS[-1][0]
 
