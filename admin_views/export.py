@@ -22,6 +22,7 @@ from markupsafe import Markup
 from peewee import DecimalField
 from werkzeug.utils import secure_filename
 
+from admin_views.export_rows import NeedsModel, TuplePlan
 from admin_views.export_values import csv_text, plain_value, safe_cell, xlsx_cell
 from models.export_log import ExportLog
 
@@ -63,6 +64,7 @@ class ExportMixin:
     for columns whose list formatter builds HTML or text meant for reading (¥1,234.00)."""
 
     column_formatters_export: dict[str, Any] = {}
+    export_tuples = True  # read tuples of the exported columns (admin_views/export_rows.py)
 
     def export_value(self, model: Any, name: str) -> Any:
         """One cell's typed plain value (never HTML; see admin_views/export_values.py)."""
@@ -127,6 +129,18 @@ class ExportMixin:
             execute=False,
             page_size=0,
         )
+        plan = TuplePlan(self, query) if self.export_tuples else None
+        if plan is not None and plan.ok:
+            records = plan.records()
+            try:
+                first = next(records, None)
+            except NeedsModel:  # a formatter needs the model: nothing written yet
+                first, records = None, None
+            if records is not None:
+                if first is not None:
+                    yield first
+                yield from records
+                return
         names = [name for name, _label in self._export_columns]
         for row in query.iterator():
             yield [self.export_value(row, name) for name in names]
