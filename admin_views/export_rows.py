@@ -41,6 +41,7 @@ from pytz import UTC
 
 from admin_views.export_values import plain_value
 
+LABEL_CACHE = 10_000  # related labels kept per column (customers of orders: many)
 PG_FETCH = 2000  # rows per round trip of the server-side cursor
 NATIVE = (BooleanField, CharField, DateField, DateTimeField, DecimalField, IntegerField, TextField)
 
@@ -128,11 +129,13 @@ class TuplePlan:
         index: dict[str, int] = {self.pk.name: 0}
         plain, self.converters = plain_maker(), []
         self.formatted: list[str] = []
+        self.columns_named: list[str] = [self.pk.name]
 
         def column(key: str, node: Any) -> int:
             if key not in index:
                 index[key] = len(columns)
                 columns.append(node)
+                self.columns_named.append(getattr(node, "name", key))
             return index[key]
 
         for name, _label in view._export_columns:
@@ -143,7 +146,13 @@ class TuplePlan:
                 self.converters.append(self._formatted(name, formatters[name], finish))
             elif isinstance(field, ForeignKeyField):
                 at = column(field.column_name, field)
-                self.converters.append(self._related(field, at, finish))
+                shown = [
+                    column(f"j_{name}.{node.name}", node)
+                    for node in query._returning
+                    if getattr(getattr(node, "source", None), "alias", None) == f"j_{name}"
+                    and node.name != "id"
+                ]
+                self.converters.append(self._related(field, at, shown, finish))
             elif field is not None:
                 self.converters.append(self._plain(column(name, field), finish))
             elif name in extras:
@@ -167,17 +176,27 @@ class TuplePlan:
     def _plain(self, at: int, finish: Callable) -> Callable:
         return lambda values, row: finish(values[at])
 
-    def _related(self, field: Any, at: int, finish: Callable) -> Callable:
-        """A foreign key's label (str of the related row), read once per related row."""
+    def _related(self, field: Any, at: int, shown: list[int], finish: Callable) -> Callable:
+        """A foreign key's label, str() of the related row: from the label columns the grid
+        joins (models' label_fields), else the row read by its key; kept per key (bounded)."""
         labels: dict[Any, Any] = {}
+        model = field.rel_model
+        names = [self.columns_named[i] for i in shown] if shown else []
 
         def convert(values: tuple, row: Any) -> Any:
             key = values[at]
             if key is None:
                 return finish(None)
-            if key not in labels:
-                labels[key] = field.rel_model.get_by_id(key)
-            return finish(labels[key])
+            label = labels.get(key)
+            if label is None:
+                if len(labels) >= LABEL_CACHE:
+                    labels.clear()
+                if shown:
+                    fields = {n: values[i] for n, i in zip(names, shown, strict=True)}
+                    label = labels[key] = str(model(id=key, **fields))
+                else:
+                    label = labels[key] = str(model.get_by_id(key))
+            return finish(label)
 
         return convert
 
