@@ -87,7 +87,7 @@ def test_customer_export_selects_only_the_exported_columns(app, world):
     selected = sql[: sql.index(' FROM "customer"')]
     assert '"name"' in selected and '"phone"' in selected and "days_left" in selected
     assert '"version"' not in selected and '"warned_clock"' not in selected  # not exported
-    assert '"j_owner"."name"' in selected  # a joined label, not a query per row
+    assert '"j_owner".' in selected  # a joined label, not a query per row
     assert len(plan.columns) <= len(view._export_columns) + 1 + len(view.column_joins)
 
 
