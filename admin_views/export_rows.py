@@ -39,7 +39,8 @@ from peewee import (
 )
 from pytz import UTC
 
-from admin_views.export_values import plain_value
+from admin_views.export_csv import text_of
+from admin_views.export_values import csv_text, plain_value
 
 LABEL_CACHE = 10_000  # related labels kept per column (customers of orders: many)
 PG_FETCH = 2000  # rows per round trip of the server-side cursor
@@ -129,6 +130,7 @@ class TuplePlan:
         index: dict[str, int] = {self.pk.name: 0}
         plain, self.converters = plain_maker(), []
         self.formatted: list[str] = []
+        self.texts: Any = {}  # CSV text per column (admin_views/export_csv.py)
         self.columns_named: list[str] = [self.pk.name]
 
         def column(key: str, node: Any) -> int:
@@ -154,7 +156,9 @@ class TuplePlan:
                 ]
                 self.converters.append(self._related(field, at, shown, finish))
             elif field is not None:
-                self.converters.append(self._plain(column(name, field), finish))
+                at = column(name, field)
+                self.converters.append(self._plain(at, finish))
+                self.texts[len(self.converters) - 1] = text_of(view, name, field, at, finish)
             elif name in extras:
                 self.converters.append(self._plain(column(name, extras[name]), finish))
             else:
@@ -166,6 +170,9 @@ class TuplePlan:
         for name in self.formatted:
             if name in extras:
                 column(name, extras[name])
+        for i, convert in enumerate(self.converters):
+            self.texts.setdefault(i, lambda values, row, c=convert: csv_text(c(values, row)))
+        self.texts = [self.texts[i] for i in range(len(self.converters))]
         self.row_class = type("Row", (TupleRow,), {"__slots__": (), "index": index})
         self.columns, self.ok = columns, True
         self.convert = [
@@ -216,10 +223,11 @@ class TuplePlan:
 
         return convert
 
-    def records(self) -> Iterator[list[Any]]:
-        """One list of typed plain values per row; raises NeedsModel on the first row only."""
+    def records(self, text: bool = False) -> Iterator[list[Any]]:
+        """One list of typed plain values (or their CSV text) per row; raises NeedsModel on the
+        first row only."""
         row = self.row_class()
-        converters, first = self.converters, True
+        converters, first = (self.texts if text else self.converters), True
         for values in self.rows():
             row.values = values
             if first:
