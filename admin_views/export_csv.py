@@ -8,12 +8,14 @@ to local time and cut to the minute, a choice column maps its key to its label's
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from peewee import AutoField, BooleanField, CharField, DateTimeField, IntegerField, TextField
 
 from admin_views.export_values import FORMULA_START, csv_text, safe_cell
 
+OFFSETS = 20_000  # quarter hours kept (a zone changes its offset on a quarter hour at most)
 Convert = Callable[[tuple, Any], Any]
 
 
@@ -49,10 +51,22 @@ def text_of(view: Any, name: str, field: Any, at: int, finish: Callable) -> Conv
         words = {True: csv_text(finish(True)), False: csv_text(finish(False)), None: ""}
         return lambda values, row: words[values[at]]
     if isinstance(field, DateTimeField):
+        offsets: dict[tuple, Any] = {}  # the zone's offset per quarter hour (UTC, naive)
 
         def minute(values: tuple, row: Any) -> str:
             value = values[at]
-            return "" if value is None else str(finish(value))[:16]
+            if value is None:
+                return ""
+            if type(value) is not datetime or value.tzinfo is not None:
+                return csv_text(finish(value))
+            key = (value.year, value.month, value.day, value.hour, value.minute // 15)
+            offset = offsets.get(key)
+            if offset is None:
+                if len(offsets) >= OFFSETS:
+                    offsets.clear()
+                start = value.replace(minute=key[4] * 15, second=0, microsecond=0)
+                offset = offsets[key] = finish(start) - start
+            return str(value + offset)[:16]
 
         return minute
     return lambda values, row: "" if values[at] is None else str(values[at])

@@ -245,7 +245,8 @@ class TuplePlan:
         query = self.query.select(*self.columns)
         database = query.model._meta.database
         if database.param == "?":  # SQLite: its cursor steps through the result
-            yield from query.tuples().iterator()
+            convert = [(i, f) for i, f in enumerate(map(sqlite_value, self.columns)) if f]
+            yield from converted(database.execute(query), convert)
             return
         sql, params = query.sql()
         convert = [(i, f) for i, f in enumerate(self.convert) if f is not None]
@@ -257,9 +258,37 @@ class TuplePlan:
             with database.connection().cursor(name=name, withhold=True) as cursor:
                 cursor.itersize = PG_FETCH
                 cursor.execute(sql, params)
-                for values in cursor:
-                    if convert:
-                        values = list(values)
-                        for i, f in convert:
-                            values[i] = f(values[i])
-                    yield values
+                yield from converted(cursor, convert)
+
+
+def converted(cursor: Any, convert: list) -> Iterator[tuple]:
+    """The cursor's rows with the columns the driver cannot type converted (peewee's own)."""
+    if not convert:
+        yield from cursor
+        return
+    for values in cursor:
+        values = list(values)
+        for i, f in convert:
+            values[i] = f(values[i])
+        yield values
+
+
+def sqlite_value(node: Any) -> Callable | None:
+    """What SQLite's text needs to become peewee's value: nothing for text and integers, a fast
+    parse for stored times, else the field's own conversion."""
+    if isinstance(node, (CharField, TextField, IntegerField)) and not isinstance(
+        node, (BooleanField, ForeignKeyField)
+    ):
+        return None
+    if isinstance(node, DateTimeField):
+
+        def moment(value: Any, slow: Callable = node.python_value) -> Any:
+            if type(value) is str:
+                try:
+                    return datetime.fromisoformat(value)
+                except ValueError:
+                    return slow(value)
+            return slow(value)
+
+        return moment
+    return getattr(node, "python_value", None)
