@@ -7,15 +7,17 @@ to local time and cut to the minute, a choice column maps its key to its label's
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_timezone
 from peewee import AutoField, BooleanField, CharField, DateTimeField, IntegerField, TextField
 
 from admin_views.export_values import FORMULA_START, csv_text, safe_cell
 
-OFFSETS = 20_000  # quarter hours kept (a zone changes its offset on a quarter hour at most)
+LABELS = 10_000
 Convert = Callable[[tuple, Any], Any]
 
 
@@ -51,7 +53,9 @@ def text_of(view: Any, name: str, field: Any, at: int, finish: Callable) -> Conv
         words = {True: csv_text(finish(True)), False: csv_text(finish(False)), None: ""}
         return lambda values, row: words[values[at]]
     if isinstance(field, DateTimeField):
-        offsets: dict[tuple, Any] = {}  # the zone's offset per quarter hour (UTC, naive)
+        tz = get_timezone()
+        transitions = getattr(tz, "_utc_transition_times", None) or [datetime.min]
+        offsets: dict[int, Any] = {}  # the zone's offset per period between its transitions
 
         def minute(values: tuple, row: Any) -> str:
             value = values[at]
@@ -59,14 +63,28 @@ def text_of(view: Any, name: str, field: Any, at: int, finish: Callable) -> Conv
                 return ""
             if type(value) is not datetime or value.tzinfo is not None:
                 return csv_text(finish(value))
-            key = (value.year, value.month, value.day, value.hour, value.minute // 15)
-            offset = offsets.get(key)
+            period = bisect_right(transitions, value)
+            offset = offsets.get(period)
             if offset is None:
-                if len(offsets) >= OFFSETS:
-                    offsets.clear()
-                start = value.replace(minute=key[4] * 15, second=0, microsecond=0)
-                offset = offsets[key] = finish(start) - start
+                start = value.replace(second=0, microsecond=0)
+                offset = offsets[period] = finish(start) - start
             return str(value + offset)[:16]
 
         return minute
     return lambda values, row: "" if values[at] is None else str(values[at])
+
+
+def cached_text(convert: Convert, at: int) -> Convert:
+    """A related label's CSV text, kept per key (at most LABELS keys)."""
+    texts: dict[Any, str] = {}
+
+    def text(values: tuple, row: Any) -> str:
+        key = values[at]
+        found = texts.get(key)
+        if found is None:
+            if len(texts) >= LABELS:
+                texts.clear()
+            found = texts[key] = csv_text(convert(values, row))
+        return found
+
+    return text

@@ -39,7 +39,7 @@ from peewee import (
 )
 from pytz import UTC
 
-from admin_views.export_csv import text_of
+from admin_views.export_csv import cached_text, text_of
 from admin_views.export_values import csv_text, plain_value
 
 LABEL_CACHE = 10_000  # related labels kept per column (customers of orders: many)
@@ -155,6 +155,7 @@ class TuplePlan:
                     and node.name != "id"
                 ]
                 self.converters.append(self._related(field, at, shown, finish))
+                self.texts[len(self.converters) - 1] = cached_text(self.converters[-1], at)
             elif field is not None:
                 at = column(name, field)
                 self.converters.append(self._plain(at, finish))
@@ -277,8 +278,10 @@ def sqlite_value(node: Any) -> Callable | None:
     """What SQLite's text needs to become peewee's value: nothing for text and integers, a fast
     parse for stored times, else the field's own conversion."""
     if isinstance(node, (CharField, TextField, IntegerField)) and not isinstance(
-        node, (BooleanField, ForeignKeyField)
+        node, BooleanField
     ):
+        return None
+    if isinstance(node, ForeignKeyField) and isinstance(node.rel_field, IntegerField):
         return None
     if isinstance(node, DateTimeField):
 
