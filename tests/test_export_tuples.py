@@ -5,11 +5,16 @@ built per row; PostgreSQL streams through a server-side cursor."""
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
+import pytz
 from flask import g
+from peewee import DateTimeField
 
+from admin_views import export_csv
 from admin_views.export import ExportMixin
 from admin_views.export_rows import TuplePlan
 from models import Customer, db
@@ -113,3 +118,20 @@ def test_postgres_streams_through_a_named_cursor(as_user, world, monkeypatch):
     rows = as_user("sales1").get("/admin/customer/export/csv/").data.count(b"\n") - 1
     assert rows >= 1
     assert any(name and name.startswith("export_") for name in names)
+
+
+@pytest.mark.parametrize("day", [datetime(2026, 3, 8), datetime(2026, 11, 1)])
+def test_csv_minutes_follow_daylight_saving(day, monkeypatch):
+    """The per-period offset gives local_minute's text across a zone's transitions."""
+    zone = pytz.timezone("America/New_York")
+    monkeypatch.setattr(export_csv, "get_timezone", lambda: zone)
+
+    def finish(value):
+        local = zone.normalize(pytz.UTC.localize(value).astimezone(zone))
+        return local.replace(tzinfo=None, second=0, microsecond=0)
+
+    view = SimpleNamespace(_column_choices_map={})
+    text = export_csv.text_of(view, "at", DateTimeField(), 0, finish)
+    moments = [day + timedelta(minutes=m, seconds=13) for m in range(0, 12 * 60, 7)]
+    for value in [*moments, *reversed(moments)]:
+        assert text((value,), None) == finish(value).strftime("%Y-%m-%d %H:%M")
