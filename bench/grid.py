@@ -1,5 +1,8 @@
 """Customer grid benchmark: list page, phone search, filter + sort and CSV export by table size.
 
+The owner's whole-table export is also streamed against the driver writing the same CSV rows
+(bench/export_floor.py): export_<size>_over_raw_floor, export_<size>_peak_mib.
+
     python bench/grid.py --sizes 10000,100000,1000000 [--db sqlite|postgresql] [--repeat 5]
 
 Each size gets a fresh database with bulk-loaded customers. Every figure is the median of
@@ -31,6 +34,7 @@ import grid_bulk_edit  # noqa: E402  (bench/, next to this script)
 
 import rules  # noqa: E402
 from app import create_app  # noqa: E402
+from bench import export_floor  # noqa: E402
 from models import Customer, Location, Staff, db  # noqa: E402
 from models.audit import utcnow  # noqa: E402
 from models.demo import GIVEN, STREETS, SURNAMES  # noqa: E402
@@ -290,7 +294,7 @@ def explain(name: str, log: list) -> None:
                     print(f"{'':16}| {row[-1]}")
 
 
-def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
+def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict, dict]:
     """Seed one fresh database of `size` customers and measure every case on it."""
     rng = random.Random(size)
     with fresh_app(args.db, args.pg_url) as app:
@@ -317,7 +321,8 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
             results[name] = found
             if args.explain:
                 explain(f"{name} @ {label(size)}", found["log"])
-    return seeded, results
+        owner = export_floor.owner_export(clients["_owner"], *days_left_sql(), args.repeat)
+    return seeded, results, owner
 
 
 def owner_id() -> int:
@@ -390,8 +395,9 @@ def main() -> None:
     figures: dict = {"db": args.db, "repeat": args.repeat}
     names: list[str] = []
     for size in sizes:
-        seeded, results = run_size(size, args)
+        seeded, results, owner = run_size(size, args)
         report(size, seeded, results, figures)
+        export_floor.report(label(size), owner, figures)
         names = list(results)
     if args.only != "bulk_edit":
         growth(sizes, names, figures)
