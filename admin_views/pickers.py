@@ -26,6 +26,7 @@ from flask_admin.model.widgets import AjaxSelect2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from peewee import IntegerField
 from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
@@ -121,6 +122,8 @@ class ScopedLoader(AjaxModelLoader):
             key = self.model._meta.primary_key.adapt(pk)
         except (TypeError, ValueError):
             return None
+        if isinstance(self.model._meta.primary_key, IntegerField) and not isinstance(key, int):
+            return None  # peewee hands "x1" back unchanged; PostgreSQL would refuse the query
         return self.rows().where(self.model._meta.primary_key == key).first()
 
     def _clause(self, term: str) -> tuple[Any, Any]:
