@@ -39,7 +39,7 @@ def test_a_clerk_saves_a_view_and_reopens_it(live_server, page, world):
     form.locator("input[name=name]").fill("我的门店客户")
     with page.expect_navigation():
         form.get_by_role("button", name="保存为视图").click()
-    expect(page.locator(".alert")).to_contain_text("视图已保存。")
+    expect(page.locator(".alert-success")).to_contain_text("视图已保存。")
 
     page.goto(base + "/admin/customer/?search=陈")  # elsewhere, all columns
     assert len(headers(page)) > 2
