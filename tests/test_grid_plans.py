@@ -70,7 +70,7 @@ def leading_columns() -> dict[str, str]:
         names = [r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type='index'")]
         return {n: db.execute_sql(f'PRAGMA index_info("{n}")').fetchone()[2] for n in names}
     rows = db.execute_sql("SELECT indexname, indexdef FROM pg_indexes")
-    return {name: re.search(r"\((\w+)", ddl).group(1) for name, ddl in rows}
+    return {name: re.search(r"\(\"?(\w+)", ddl).group(1) for name, ddl in rows}
 
 
 def small_joins(sql: str) -> set[str]:
