@@ -64,6 +64,14 @@ def follow_ups(customer, person, n):
             ).save()
 
 
+def open_task(customer, person):
+    """One open follow-up task of `customer`, assigned to `person`, due 2026-12-01."""
+    with system():
+        FollowUpTask(
+            customer=customer.id, assignee=person.id, reason="interval", due_on="2026-12-01"
+        ).save()
+
+
 def test_the_page_shows_profile_clock_points_orders_follow_ups_tasks_and_owners(as_user, world):
     """A4 days left, A2 completeness, B5 points, B2 order states in the person's language with
     their colour, C1 survey answers, C2 open tasks, A4 ownership history."""
@@ -71,12 +79,7 @@ def test_the_page_shows_profile_clock_points_orders_follow_ups_tasks_and_owners(
     follow_ups(world.c_sales1, world.sales1, 1)
     with system():
         post(world.c_sales1.id, 120, "earn", "sales_order:999", actor_of(world.sales1))
-        FollowUpTask(
-            customer=world.c_sales1.id,
-            assignee=world.sales1.id,
-            reason="interval",
-            due_on="2026-12-01",
-        ).save()
+    open_task(world.c_sales1, world.sales1)
     c = as_user("sales1")
     c.post("/locale", {"locale": "zh_CN"})
     code, html = page(c, world.c_sales1)
@@ -234,13 +237,7 @@ def test_claim_from_the_page_lands_on_the_customer_page(as_user, world):
 def test_names_in_the_grids_open_the_customer_page(as_user, world):
     orders(world.c_sales1, world.sales1, 1)
     follow_ups(world.c_sales1, world.sales1, 1)
-    with system():
-        FollowUpTask(
-            customer=world.c_sales1.id,
-            assignee=world.sales1.id,
-            reason="interval",
-            due_on="2026-12-01",
-        ).save()
+    open_task(world.c_sales1, world.sales1)
     c = as_user("sales1")
     target = f"/admin/customer/details/?id={world.c_sales1.id}"
     for grid in ("/admin/sales_order/", "/admin/follow_up/", "/admin/follow_up_task/"):
@@ -332,13 +329,7 @@ def test_narrowing_the_scope_to_one_customer_keeps_the_same_rows(app, world):
     orders(world.c_store1, world.store1, 2, start=20)
     follow_ups(world.c_sales2, world.sales1, 2)
     follow_ups(world.c_store1, world.store1, 1)
-    with system():
-        FollowUpTask(
-            customer=world.c_sales2.id,
-            assignee=world.sales1.id,
-            reason="interval",
-            due_on="2026-12-01",
-        ).save()
+    open_task(world.c_sales2, world.sales1)
     compared = 0
     for person in (world.sales1, world.sales2, world.store1, world.store2, world.owner):
         for customer in (world.c_sales1, world.c_sales2, world.c_store1):
