@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from rules import settings
 
 
@@ -40,19 +38,6 @@ def customer_facts(rows: list[Any]) -> dict[Any, dict[str, Any]]:
         }
         for row in rows
     }
-
-
-#: The query-string parameter that opens the order form for one customer.
-PRESELECT = "customer"
-
-
-def preselect_customer(form: Any) -> Any:
-    """Open a new order for `?customer=<id>`, if the person may sell to that customer (the
-    picker's scoped loader answers); any other id is ignored."""
-    wanted = request.args.get(PRESELECT, "")
-    if request.method == "GET" and wanted.isdigit() and form.customer.data is None:
-        form.customer.data = form.customer.loader.get_one(wanted)
-    return form
 
 
 def page_settings() -> dict[str, Any]:

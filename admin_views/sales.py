@@ -18,7 +18,7 @@ from admin_views.approvals import ApprovalMixin
 from admin_views.base import GuardedModelView
 from admin_views.customer_links import CustomerIs, customer_link, customer_text
 from admin_views.export_values import stored
-from admin_views.order_form import customer_facts, page_settings, preselect_customer, product_facts
+from admin_views.order_form import customer_facts, page_settings, product_facts
 from models import Customer, Location, SalesOrder, SalesOrderLine
 from rules import settings
 from rules.customers import customers_served_by
@@ -229,7 +229,8 @@ class SalesOrderView(ApprovalMixin, GuardedModelView):
         return form
 
     def create_form(self, obj: Any = None) -> Any:
-        return preselect_customer(self._limit_places(super().create_form(obj)))
+        # ?customer=<id> comes picked through PickerMixin.create_form (the customer page's verb)
+        return self._limit_places(super().create_form(obj))
 
     def edit_form(self, obj: Any = None) -> Any:
         return self._limit_places(super().edit_form(obj))
