@@ -341,3 +341,15 @@ def test_narrowing_the_scope_to_one_customer_keeps_the_same_rows(app, world):
                     assert {r.id for r in _scoped(model, customer.id)} == {r.id for r in whole}
                     compared += bool(list(whole))
     assert compared >= 8  # not only empty lists
+
+
+def test_the_profile_shows_filled_fields_and_names_the_empty_ones_once(as_user, world):
+    """The profile lists what is filled in; the empty fields are named in one line (zh_CN),
+    not shown as a column of blank rows."""
+    c = as_user("sales1")
+    c.post("/locale", {"locale": "zh_CN"})
+    _code, html = page(c, world.c_sales1)
+    profile = re.search(r'data-testid="profile">(.*?)</dl>', html, re.S).group(1)
+    assert "13900000001" in profile and "微信" not in profile
+    empty = re.search(r'data-testid="profile-empty">([^<]*)<', html).group(1)
+    assert empty.startswith("未填写") and "微信" in empty and "手机号" not in empty
