@@ -251,9 +251,7 @@ def test_every_post_of_the_page_needs_the_csrf_token(as_user, world):
 
 
 @pytest.mark.parametrize("username", [None, "sales1", "supervisor", "finance", "store1"])
-def test_anonymous_and_other_roles_are_refused_on_every_endpoint(
-    as_user, world, client, username
-):
+def test_anonymous_and_other_roles_are_refused_on_every_endpoint(as_user, world, client, username):
     gone, kept = _hidden_and_shown(as_user("owner"))
     person = as_user(username) if username else client
     for method, url, data in _endpoints(gone, kept):
@@ -270,7 +268,8 @@ def test_the_table_select_offers_customers_first_and_chooses_it(as_user, world):
     import re
 
     page = as_user("owner").get(URL).get_data(as_text=True)
-    select = page[page.index('id="cf-table"') : page.index("</select>", page.index('id="cf-table"'))]
+    start = page.index('id="cf-table"')
+    select = page[start : page.index("</select>", start)]
     offered = re.findall(r'<option value="([a-z_]+)"', select)
     assert offered[:3] == ["customer", "product", "sales_order"], offered
     assert re.search(r'<option value="customer" selected>', select), select
