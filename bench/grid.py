@@ -79,6 +79,7 @@ def fresh_app(kind: str, pg_url: str):
     )
     app.config.update(TESTING=True)
     if kind == "postgresql":  # its own schema, so a concurrent test run is never touched
+        db.obj.close_all()  # create_app pooled a connection on the default search_path
         db.obj.connect_params["options"] = f"-c search_path={schema}"
         with db.connection_context():
             db.execute_sql(f'CREATE SCHEMA "{schema}"')
