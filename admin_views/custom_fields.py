@@ -92,7 +92,7 @@ def refresh_view(view: Any) -> None:
     for d in defs:
         args = {**form_args.get(d.name, {}), "label": label(d)}
         if d.kind == "choice":
-            args["choices"] = [("", ""), *picks[d.name]]
+            args["choices"] = picks[d.name]  # the select's own blank ("__None") comes first
             args["coerce"] = lambda v: v or None
         form_args[d.name] = args
     view.form_args = form_args

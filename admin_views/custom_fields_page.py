@@ -45,15 +45,24 @@ FORM_LABELS = {
 }
 
 
+# The tables owners extend most come first (customers is the default), then the others.
+TABLE_ORDER = ("customer", "product", "sales_order", "follow_up", "follow_up_task")
+TABLE_ORDER += ("adverse_case", "stock_move", "location", "staff", "notification")
+# A grid whose menu name is personal ("My tasks") is named after the table it holds.
+TABLE_NAMES = {"follow_up_task": _l("Follow-up tasks")}
+
+
 def table_labels() -> dict[str, str]:
-    """Each governed table by its grid's menu name (the person's language)."""
+    """Each governed table by its grid's menu name (the person's language), customers first."""
     admin = current_app.extensions["admin"][0]
     found: dict[str, str] = {}
     for view in admin._views:
         model = getattr(view, "model", None)
         if model in GOVERNED and model.model_key() not in found:
-            found[model.model_key()] = str(view.name)
-    return found
+            key = model.model_key()
+            found[key] = str(TABLE_NAMES.get(key, view.name))
+    rank = {key: i for i, key in enumerate(TABLE_ORDER)}
+    return dict(sorted(found.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[1])))
 
 
 class CustomFieldsView(LoginGuard, BaseView):

@@ -12,10 +12,11 @@ from typing import Any
 from flask import g
 from peewee import JOIN, SQL, Field, fn
 
+from admin_views.grid_count import CountMixin
 from rules.scope import visible
 
 
-class ScopedQueryMixin:
+class ScopedQueryMixin(CountMixin):
     """Row scope, ids-first paging and label-only joins for a peewee ModelView."""
 
     # -- the one scoped query ----------------------------------------------------------------
@@ -90,7 +91,7 @@ class ScopedQueryMixin:
             f = self._filters[flt]
             ids = f.apply(ids, f.clean(value))
             count_query = f.apply(count_query, f.clean(value))
-        count = None if self.simple_list_pager or not execute else count_query.scalar()
+        count = None if self.simple_list_pager or not execute else self.row_count(count_query)
         order = (
             [(self._sortable_columns[sort_column], sort_desc)]
             if sort_column

@@ -342,7 +342,7 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict]:
             offset = int(url.rsplit("=", 1)[1]) * limit if name == "sales_deep_page" else 0
             found = grid.measure_app(clients[who], url, args.repeat)
             found["raw_s"], found["raw_rows"] = grid.measure_floor(
-                where, params, order, limit, args, offset
+                where, params, order, limit, args, offset, log=found["log"]
             )  # the app's WHERE, joins and columns by hand: the same rows
             grid.same_rows(name, found)
             results[name] = found

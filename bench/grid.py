@@ -31,6 +31,7 @@ from psycopg2.extras import execute_values
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import grid_bulk_edit  # noqa: E402  (bench/, next to this script)
+import grid_custom_field  # noqa: E402
 
 import rules  # noqa: E402
 from app import create_app  # noqa: E402
@@ -78,6 +79,7 @@ def fresh_app(kind: str, pg_url: str):
     )
     app.config.update(TESTING=True)
     if kind == "postgresql":  # its own schema, so a concurrent test run is never touched
+        db.obj.close_all()  # create_app pooled a connection on the default search_path
         db.obj.connect_params["options"] = f"-c search_path={schema}"
         with db.connection_context():
             db.execute_sql(f'CREATE SCHEMA "{schema}"')
@@ -139,14 +141,18 @@ def customer_rows(size: int, rng: random.Random, ids: dict):
         yield (*head, level, owner, seller, store, birthday is None or wechat is None, "")
 
 
-def bulk_customers(size: int, rng: random.Random, ids: dict, kind: str) -> None:
-    """Fixture loading, not a governed write path: batched raw INSERTs, then ANALYZE."""
+def bulk_customers(size: int, rng: random.Random, ids: dict, kind: str, extra=None) -> None:
+    """Fixture loading, not a governed write path: batched raw INSERTs, then ANALYZE.
+    `extra` maps more columns (a custom field's) to an iterator of their values."""
+    extra = extra or {}
+    columns = (*COLUMNS, *extra)
     fields = {f.column_name: f for f in Customer._meta.sorted_fields}
-    unknown = set(COLUMNS) - set(fields)
-    unfilled = [c for c, f in fields.items() if c not in COLUMNS and c != "id" and not f.null]
+    unknown = set(columns) - set(fields)
+    unfilled = [c for c, f in fields.items() if c not in columns and c != "id" and not f.null]
     assert not unknown and not unfilled, f"Customer columns changed: {unknown or unfilled}"
-    names = ", ".join(COLUMNS)
-    rows = customer_rows(size, rng, ids)
+    names = ", ".join(columns)
+    more = list(extra.values())
+    rows = ((*row, *(next(it) for it in more)) for row in customer_rows(size, rng, ids))
     with db.connection_context():
         while batch := list(islice(rows, BATCH)):
             with db.atomic():
@@ -154,7 +160,7 @@ def bulk_customers(size: int, rng: random.Random, ids: dict, kind: str) -> None:
                 if kind == "postgresql":
                     execute_values(cursor, f"INSERT INTO customer ({names}) VALUES %s", batch)
                 else:
-                    marks = ", ".join("?" * len(COLUMNS))
+                    marks = ", ".join("?" * len(columns))
                     cursor.executemany(f"INSERT INTO customer ({names}) VALUES ({marks})", batch)
         db.execute_sql("ANALYZE")
 
@@ -226,10 +232,11 @@ def days_left_sql() -> tuple[str, list]:
 
 
 def raw_sql(
-    where: list[str], order: str, limit: int | None = 50, offset: int = 0
+    where: list[str], order: str, limit: int | None = 50, offset: int = 0, estimated=False
 ) -> tuple[list[str], list]:
     """The list query by hand: the app's WHERE, joins and columns; a page picks its ids on the
-    bare table first, then joins them (LIMIT/OFFSET), with its bare COUNT(*). Returns the
+    bare table first, then joins them (LIMIT/OFFSET), with its bare COUNT(*), or the planner's
+    estimate of it where the app showed one (PostgreSQL, admin_views/grid_count.py). Returns the
     statements and the parameters the days-left column adds in front of the WHERE's."""
     days, params = days_left_sql()
     clause = f" WHERE {' AND '.join(where)}" if where else ""
@@ -238,7 +245,8 @@ def raw_sql(
         return [f"{select}{clause} ORDER BY {order}"], params
     page = f'SELECT c.id FROM "customer" c{clause} ORDER BY {order} LIMIT {limit} OFFSET {offset}'
     statements = [f"{select} WHERE c.id IN ({page}) ORDER BY {order}"]
-    return [*statements, f'SELECT COUNT(*) FROM "customer" c{clause}'], params
+    count = "EXPLAIN (FORMAT JSON) SELECT 1" if estimated else "SELECT COUNT(*)"
+    return [*statements, f'{count} FROM "customer" c{clause}'], params
 
 
 def cases(page_html: str, view, sales_id: int) -> list[tuple]:
@@ -256,6 +264,7 @@ def cases(page_html: str, view, sales_id: int) -> list[tuple]:
     upper = SEARCH[:-1] + chr(ord(SEARCH[-1]) + 1)
     kinds = [
         ("page", grid, [], [], newest),
+        *grid_custom_field.kinds(view, shown, mark, newest),
         ("phone_search", f"{grid}?search={SEARCH}", [f"c.phone >= {mark}", f"c.phone < {mark}"],
          [SEARCH, upper], newest),
         ("filter_sort", f"{grid}?flt0_{flt}=1&sort={by_name}", [f"c.incomplete = {mark}"],
@@ -269,9 +278,14 @@ def cases(page_html: str, view, sales_id: int) -> list[tuple]:
     return [*out, ("export", "", f"{grid}export/csv/", *mine, newest, None)]
 
 
-def measure_floor(where, params, order, limit, args, offset: int = 0) -> tuple[float, int]:
+def estimated(log: list) -> bool:
+    """Did the app show an estimated count (an EXPLAIN instead of its COUNT)?"""
+    return any(sql.startswith("EXPLAIN") for sql, _params, _seconds in log)
+
+
+def measure_floor(where, params, order, limit, args, offset: int = 0, log=()) -> tuple[float, int]:
     """The floor of one case: its statements by hand, each with its own parameters."""
-    sqls, head = raw_sql(where, order, limit, offset)
+    sqls, head = raw_sql(where, order, limit, offset, estimated(log))
     statements = [(sqls[0], head + params)] + [(sql, params) for sql in sqls[1:]]
     return measure_raw(statements, args.repeat)
 
@@ -294,13 +308,15 @@ def explain(name: str, log: list) -> None:
                     print(f"{'':16}| {row[-1]}")
 
 
-def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict, dict]:
+def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict, dict | None]:
     """Seed one fresh database of `size` customers and measure every case on it."""
     rng = random.Random(size)
     with fresh_app(args.db, args.pg_url) as app:
         start = time.perf_counter()
         ids = seed_people(rng)
-        bulk_customers(size, rng, ids, args.db)
+        grid_custom_field.create_field()  # issue 10 item 4: filled by the bulk load
+        values = grid_custom_field.values(random.Random(-size))
+        bulk_customers(size, rng, ids, args.db, {grid_custom_field.COLUMN: values})
         seeded = time.perf_counter() - start
         clients = {"": Client(app.test_client()), "_owner": Client(app.test_client())}
         for who, username in (("", "sales00"), ("_owner", "owner")):
@@ -313,10 +329,11 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[float, dict, dict]:
                 clients["_owner"], owner_id(), args.repeat
             )
         if args.only == "bulk_edit":
-            return seeded, results
+            return seeded, results, None
         for name, who, url, where, params, order, limit in cases(html, view, sales_id):
             found = measure_app(clients[who], url, args.repeat)
-            found["raw_s"], found["raw_rows"] = measure_floor(where, params, order, limit, args)
+            floor = measure_floor(where, params, order, limit, args, log=found["log"])
+            found["raw_s"], found["raw_rows"] = floor
             same_rows(name, found)
             results[name] = found
             if args.explain:
@@ -361,8 +378,13 @@ def report(size: int, seeded: float, results: dict, figures: dict) -> None:
         figures[f"{name}_{tag}_queries"] = r["queries"]
         figures[f"raw_{name}_{tag}_s"] = round(r["raw_s"], 6)
         figures[f"{name}_over_raw_{tag}"] = round(ratio, 2)
+        if estimated(r["log"]):  # PostgreSQL showed "about N" rows (admin_views/grid_count.py)
+            figures[f"{name}_{tag}_count_estimated"] = True
     figures[f"export_{tag}_bytes"] = results["export"]["bytes"]
     figures[f"export_{tag}_rows"] = results["export"]["rows"]
+
+
+SHORT = ("custom_field_filter", "custom_field_filter_owner")
 
 
 def growth(sizes: list[int], names: list[str], figures: dict) -> None:
@@ -377,6 +399,9 @@ def growth(sizes: list[int], names: list[str], figures: dict) -> None:
             print(f"{name:<20}{ratio:>8.1f}x")
         ratio = figures[f"phone_search_{tag}_s"] / figures[f"page_{base}_s"]
         figures[f"phone_search_{tag}_over_page_{base}"] = round(ratio, 2)
+        for name in SHORT:  # the issue's short keys, e.g. custom_field_filter_1m_over_10k
+            if f"{name}_{tag}_over_{name}_{base}" in figures:
+                figures[f"{name}_{tag}_over_{base}"] = figures[f"{name}_{tag}_over_{name}_{base}"]
 
 
 def main() -> None:
@@ -397,7 +422,8 @@ def main() -> None:
     for size in sizes:
         seeded, results, owner = run_size(size, args)
         report(size, seeded, results, figures)
-        export_floor.report(label(size), owner, figures)
+        if owner is not None:  # --only bulk_edit measures no export
+            export_floor.report(label(size), owner, figures)
         names = list(results)
     if args.only != "bulk_edit":
         growth(sizes, names, figures)

@@ -9,6 +9,8 @@ import re
 import time
 from statistics import median
 
+from peewee import PostgresqlDatabase
+
 from models import db
 from models.audit import utcnow
 
@@ -39,7 +41,7 @@ def _raw_once(value: str, owner_id: int) -> tuple[float, int]:
         f"{mark}, 'owner', {mark}, CAST({{obj}}('level', {{arr}}(level, {mark})) AS TEXT), '', '' "
         f"FROM customer WHERE {WHERE}"
     )
-    pg = db.obj.__class__.__name__.lower().startswith("postgres")
+    pg = isinstance(db.obj, PostgresqlDatabase)  # also the pooled one the app opens
     audit = audit.format(
         obj="json_build_object" if pg else "json_object",
         arr="json_build_array" if pg else "json_array",

@@ -41,6 +41,7 @@ class AppSection(_Section):
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     timezone: str = "Asia/Shanghai"
     page_size: int = Field(50, ge=10, le=500)
+    estimate_count_above: int = Field(100_000, ge=0)
 
     @field_validator("timezone")
     @classmethod

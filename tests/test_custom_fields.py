@@ -208,3 +208,69 @@ def test_runtime_field_never_looks_like_a_shipped_migration(as_user, world):
         for c in columns("customer")
         - {f.column_name for f in Customer._meta.sorted_fields if not f.name.startswith("x_")}
     )
+
+
+def _hidden_and_shown(owner) -> tuple[int, int]:
+    """Two fields on customers: one removed (hidden, so restore and purge apply), one shown."""
+    add(owner, name="gone", label_en="Gone", label_zh="已去")
+    add(owner, name="kept", label_en="Kept", label_zh="保留")
+    gone = store.CustomField.get(store.CustomField.name == "x_gone")
+    owner.post(f"{URL}{gone.id}/remove", {"confirm": "yes"})
+    kept = store.CustomField.get(store.CustomField.name == "x_kept")
+    return gone.id, kept.id
+
+
+def _endpoints(gone: int, kept: int) -> list[tuple[str, str, dict]]:
+    new = {"table": "customer", "name": "sneak", "kind": "text", "label_en": "S", "label_zh": "S"}
+    return [
+        ("get", URL, {}),
+        ("post", URL, new),
+        ("post", f"{URL}{kept}/remove", {"confirm": "yes"}),
+        ("post", f"{URL}{gone}/restore", {}),
+        ("post", f"{URL}{gone}/purge", {"confirm": "x_gone"}),
+        ("get", f"{URL}{gone}/values.csv", {}),
+    ]
+
+
+def _unchanged(gone: int, kept: int) -> None:
+    with db.connection_context():
+        rows = {r.id: r for r in store.CustomField.select()}
+    assert rows[gone].hidden and not rows[kept].hidden and len(rows) == 2
+    assert {"x_gone", "x_kept"} <= columns("customer") and "x_sneak" not in columns("customer")
+
+
+def test_every_post_of_the_page_needs_the_csrf_token(as_user, world):
+    owner = as_user("owner")
+    gone, kept = _hidden_and_shown(owner)
+    for method, url, data in _endpoints(gone, kept):
+        if method == "post":
+            assert owner.post(url, data, csrf=False).status_code == 400, url
+            forged = {**data, "csrf_token": "forged"}
+            assert owner.post(url, forged, csrf=False).status_code == 400, url
+    _unchanged(gone, kept)
+
+
+@pytest.mark.parametrize("username", [None, "sales1", "supervisor", "finance", "store1"])
+def test_anonymous_and_other_roles_are_refused_on_every_endpoint(as_user, world, client, username):
+    gone, kept = _hidden_and_shown(as_user("owner"))
+    person = as_user(username) if username else client
+    for method, url, data in _endpoints(gone, kept):
+        response = person.get(url) if method == "get" else person.post(url, data)
+        if username:
+            assert response.status_code == 403, (url, response.status_code)
+        else:
+            assert response.status_code == 302 and "/login" in response.location, url
+        assert "x_gone" not in response.get_data(as_text=True), url  # no values leak
+    _unchanged(gone, kept)
+
+
+def test_the_table_select_offers_customers_first_and_chooses_it(as_user, world):
+    import re
+
+    page = as_user("owner").get(URL).get_data(as_text=True)
+    start = page.index('id="cf-table"')
+    select = page[start : page.index("</select>", start)]
+    offered = re.findall(r'<option value="([a-z_]+)"', select)
+    assert offered[:3] == ["customer", "product", "sales_order"], offered
+    assert re.search(r'<option value="customer" selected>', select), select
+    assert "我的任务" not in select and "跟踪任务" in select  # the table, not one person's grid
