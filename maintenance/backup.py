@@ -52,7 +52,7 @@ class BackupResult:
 
 
 def inspect(con: sqlite3.Connection) -> Inspection:
-    integrity = "; ".join(row[0] for row in con.execute("PRAGMA integrity_check"))
+    integrity = "; ".join(row[0] for row in con.execute("PRAGMA integrity_check(5)"))
     tables = sqlite_tables(con)
     version = None
     if "schema_version" in tables:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from maintenance.backup import BackupError, backup_postgres, backup_sqlite, target_path
 from maintenance.move_to import MoveError, move_to
@@ -34,6 +35,7 @@ def _counts(counts: dict[str, int]) -> None:
     default=None,
     help="File (or folder) for the backup; default instance/backups/mingcrm-<UTC time>.",
 )
+@with_appcontext
 def backup_command(to: str | None) -> None:
     """Back up the live database: SQLite online and consistent, PostgreSQL through pg_dump."""
     url = _url()
@@ -55,6 +57,7 @@ def backup_command(to: str | None) -> None:
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Confirm: the current database is replaced.")
+@with_appcontext
 def restore_command(path: str, yes: bool) -> None:
     """Replace the SQLite database with a backup (the old file is kept as .before-restore)."""
     url = _url()
@@ -84,6 +87,7 @@ def restore_command(path: str, yes: bool) -> None:
 @click.command("move-to")
 @click.argument("url")
 @click.option("--batch", default=1000, show_default=True, help="Rows per INSERT.")
+@with_appcontext
 def move_to_command(url: str, batch: int) -> None:
     """Copy this SQLite installation into an empty PostgreSQL database, then compare them."""
     source = _url()
