@@ -74,6 +74,7 @@ def move_to(source: Path, url: str, batch: int = FETCH, echo: Callable = print) 
         version = source_version(src)
         with db.connection_context():
             prepare_target(url)
+            custom_fields.reset()  # the shipped models: custom columns come from the source
             migrate()
             if current_version() != version:
                 raise MoveError(
