@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg2
 import pytest
 from flask import Flask
 
@@ -48,3 +49,21 @@ def postgres_url() -> str:
             pytest.fail("PostgreSQL is required (MINGCRM_REQUIRE_SERVICES=1) but does not answer")
         pytest.skip("no PostgreSQL: set MINGCRM_TEST_POSTGRES or MINGCRM_TEST_DATABASE_URL")
     return url.split("?")[0]
+
+
+def run_sql(base: str, sql: str) -> None:
+    with psycopg2.connect(base) as con, con.cursor() as cur:
+        cur.execute(sql)
+
+
+@contextmanager
+def private_schema(prefix: str) -> Iterator[tuple[str, str]]:
+    """(server URL, schema name): a schema of this test process's own on the test PostgreSQL
+    server, absent at the start and dropped at the end."""
+    base = postgres_url()
+    name = f"{prefix}_{os.getpid()}"
+    run_sql(base, f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    try:
+        yield base, name
+    finally:
+        run_sql(base, f"DROP SCHEMA IF EXISTS {name} CASCADE")

@@ -19,7 +19,7 @@ import rules
 from maintenance.tables import sqlite_summaries
 from models import Customer, db
 from tests.conftest import World, system
-from tests.sqlite_site import postgres_url, sqlite_site
+from tests.sqlite_site import private_schema, run_sql, sqlite_site
 
 WRITERS = 3
 PER_WRITER = 400  # bounded in count...
@@ -151,6 +151,36 @@ def test_backup_under_write_load_is_one_snapshot_and_restores_round_trip(site, t
     assert count(site.path, "customer") == taken[1] + 1
 
 
+def test_backup_does_not_wait_for_an_open_write_and_leaves_it_out(site, tmp_path):
+    """A clerk's save is half-way (its transaction holds the write lock): the backup neither
+    waits for it nor takes any of it; the save then commits as usual."""
+    inside, release, errors = threading.Event(), threading.Event(), []
+
+    def slow_save() -> None:
+        try:
+            with db.connection_context(), rules.acting_as(rules.SYSTEM), db.atomic():
+                World.customer("进行中", "13912345678")
+                inside.set()
+                release.wait(DEADLINE_S)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    before = count(site.path, "customer")
+    writer = threading.Thread(target=slow_save)
+    writer.start()
+    try:
+        assert inside.wait(DEADLINE_S)
+        result = site.invoke("backup", "--to", str(tmp_path / "mid.db"))
+    finally:
+        release.set()
+        writer.join(DEADLINE_S)
+    assert result.exit_code == 0, result.output
+    assert not errors, errors
+    assert count(tmp_path / "mid.db", "customer") == before
+    assert count(tmp_path / "mid.db", "audit_log") == count(site.path, "audit_log") - 1
+    assert count(site.path, "customer") == before + 1
+
+
 def corrupt(path: Path) -> None:
     """Scramble the end of the customer name index's root page (its cells)."""
     con = sqlite3.connect(path)
@@ -226,13 +256,9 @@ def test_backup_names_its_file_and_never_overwrites(site, tmp_path):
 @pytest.fixture
 def pg_schema():
     """A private schema on the test PostgreSQL server, dropped after the test."""
-    base = postgres_url()
-    name = f"mingcrm_backup_{threading.get_native_id()}"
-    with psycopg2.connect(base) as con, con.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")
-    yield base, name
-    with psycopg2.connect(base) as con, con.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    with private_schema("mingcrm_backup") as (base, name):
+        run_sql(base, f"CREATE SCHEMA {name}")
+        yield base, name
 
 
 def pg_customers(base: str, schema: str) -> list:
@@ -264,8 +290,7 @@ def test_postgresql_backup_runs_pg_dump_and_pg_restore_brings_it_back(
     restore = app.test_cli_runner().invoke(args=["restore", str(tmp_path / "pg.dump"), "--yes"])
     assert restore.exit_code == 1 and "For PostgreSQL use pg_restore" in restore.output
     db.obj.close_all()
-    with psycopg2.connect(base) as con, con.cursor() as cur:
-        cur.execute(f"DROP SCHEMA {schema} CASCADE")
+    run_sql(base, f"DROP SCHEMA {schema} CASCADE")
     subprocess.run(["pg_restore", "--no-owner", f"--dbname={base}", str(tmp_path / "pg.dump")],
                    check=True, capture_output=True)  # fmt: skip
     assert pg_customers(base, schema) == rows and len(rows) == 5

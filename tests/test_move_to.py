@@ -7,7 +7,6 @@ each end with a clear message and a non-zero exit, and nothing half-copied."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -21,7 +20,7 @@ from models.demo import seed
 from models.migrations import LATEST
 from rules import custom_fields as cf
 from tests.conftest import system
-from tests.sqlite_site import postgres_url, sqlite_site
+from tests.sqlite_site import private_schema, run_sql, sqlite_site
 
 FIELDS = [
     ("customer", "text", {}),
@@ -65,13 +64,8 @@ def source(overrides, tmp_path):
 @pytest.fixture
 def target():
     """A URL naming a private schema on the test PostgreSQL server (dropped after)."""
-    base = postgres_url()
-    schema = f"mingcrm_move_{threading.get_native_id()}"
-    with psycopg2.connect(base) as con, con.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    yield f"{base}?schema={schema}"
-    with psycopg2.connect(base) as con, con.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with private_schema("mingcrm_move") as (base, name):
+        yield f"{base}?schema={name}"
 
 
 def pg(url: str, sql: str, params=None) -> list:
@@ -177,9 +171,8 @@ def test_move_to_refuses_what_it_cannot_copy(source, target):
     wrong = source.invoke("move-to", "sqlite:////tmp/other.db")
     assert wrong.exit_code == 1 and "give a postgresql://... URL" in wrong.output
     base, schema = target.split("?schema=")
-    with psycopg2.connect(base) as con, con.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}; CREATE TABLE {schema}.notes (x int)")
-        cur.execute(f"INSERT INTO {schema}.notes VALUES (1)")
+    run_sql(base, f"CREATE SCHEMA {schema}; CREATE TABLE {schema}.notes (x int);"
+                  f" INSERT INTO {schema}.notes VALUES (1)")  # fmt: skip
     full = source.invoke("move-to", target)
     assert full.exit_code == 1 and "the target is not empty: notes (1 rows)" in full.output
     con = sqlite3.connect(source.path)
