@@ -115,7 +115,19 @@ def create_app(
 
     configure_queue(settings)
     init_web(app, settings)
-    for command in (check_config, migrate_command, seed_demo, run_job, serve, print_command):
+    from maintenance.cli import backup_command, move_to_command, restore_command
+
+    for command in (
+        check_config,
+        migrate_command,
+        seed_demo,
+        run_job,
+        serve,
+        print_command,
+        backup_command,
+        restore_command,
+        move_to_command,
+    ):
         app.cli.add_command(command)
     return app
 

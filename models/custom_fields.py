@@ -167,6 +167,14 @@ def _index_name(table: str, name: str) -> str:
     return f"cf_{table}_{name}"
 
 
+def column_ddl(table: str, name: str, kind: str) -> list[str]:
+    """The statements that add a field's column and its index (also run by `move-to`)."""
+    return [
+        f'ALTER TABLE "{table}" ADD COLUMN "{name}" {SQL[kind]} NULL',
+        f'CREATE INDEX IF NOT EXISTS "{_index_name(table, name)}" ON "{table}" ("{name}")',
+    ]
+
+
 def add(d: cf.Definition, created_by: str) -> CustomField:
     """Validate, add the column and its index, record the definition (RuleViolation if bad)."""
     from rules import RuleViolation
@@ -179,11 +187,8 @@ def add(d: cf.Definition, created_by: str) -> CustomField:
     if errors:
         raise RuleViolation(errors)
     with db.atomic():
-        db.execute_sql(f'ALTER TABLE "{d.table}" ADD COLUMN "{d.name}" {SQL[d.kind]} NULL')
-        db.execute_sql(
-            f'CREATE INDEX IF NOT EXISTS "{_index_name(d.table, d.name)}" '
-            f'ON "{d.table}" ("{d.name}")'
-        )
+        for statement in column_ddl(d.table, d.name, d.kind):
+            db.execute_sql(statement)
         row = CustomField.create(
             table=d.table,
             name=d.name,
