@@ -115,7 +115,7 @@ def create_app(
 
     configure_queue(settings)
     init_web(app, settings)
-    from maintenance.cli import backup_command, move_to_command, restore_command
+    from tasks.data.cli import backup_command, move_to_command, restore_command
 
     for command in (
         check_config,

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from models.db import db, is_postgres
 from rules import settings
 from tasks import Done, job
+from tasks.data.backup import backup_sqlite
 
 
 @job("backup_database")
 def backup_database(now: datetime) -> Done:
-    """Copy the SQLite database with the online backup API; keep the newest [backup] keep."""
+    """Copy the SQLite database with the online backup API (checked, renamed into place, as
+    `flask backup` does); keep the newest [backup] keep."""
     if is_postgres():
         return Done(
             "backup_database: PostgreSQL is backed up with pg_dump by the operator; skipped",
@@ -22,14 +23,7 @@ def backup_database(now: datetime) -> Done:
     backup_dir = Path(db.obj.database).parent / "backups"
     backup_dir.mkdir(parents=True, exist_ok=True)
     target = backup_dir / f"mingcrm-{now:%Y%m%d-%H%M%S}.db"
-    source = sqlite3.connect(db.obj.database)
-    try:
-        dest = sqlite3.connect(target)
-        with dest:
-            source.backup(dest)
-        dest.close()
-    finally:
-        source.close()
+    backup_sqlite(Path(db.obj.database), target)  # the `backup` command's own path
     copies = sorted(backup_dir.glob("mingcrm-*.db"))
     for old in copies[: -settings().backup.keep]:
         old.unlink()

@@ -16,8 +16,8 @@ import psycopg2
 import pytest
 
 import rules
-from maintenance.tables import sqlite_summaries
 from models import Customer, db
+from tasks.data.tables import sqlite_summaries
 from tests.conftest import World, system
 from tests.sqlite_site import private_schema, run_sql, sqlite_site
 

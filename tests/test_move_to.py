@@ -13,12 +13,12 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
-from maintenance import move_to as move_module
 from models import Customer, Product
 from models import custom_fields as store
 from models.demo import seed
 from models.migrations import LATEST
 from rules import custom_fields as cf
+from tasks.data import move_to as move_module
 from tests.conftest import system
 from tests.sqlite_site import private_schema, run_sql, sqlite_site
 
@@ -136,7 +136,7 @@ def test_a_copy_that_differs_is_reported_and_exits_non_zero(source, target, monk
         value = real(kind, value)
         return value + "·" if value == "展会来客" else value
 
-    monkeypatch.setattr("maintenance.move_to.convert", bent)
+    monkeypatch.setattr("tasks.data.move_to.convert", bent)
     result = source.invoke("move-to", target)
     assert result.exit_code == 1
     rows = {line.split()[0]: line.split()[-1] for line in result.output.splitlines() if line}
@@ -147,7 +147,7 @@ def test_a_copy_that_differs_is_reported_and_exits_non_zero(source, target, monk
 def test_a_refused_batch_leaves_the_target_empty_and_a_retry_works(source, target, monkeypatch):
     real = move_module.convert
     monkeypatch.setattr(
-        "maintenance.move_to.convert",
+        "tasks.data.move_to.convert",
         lambda kind, value: "一月二日" if kind == "date" and value else real(kind, value),
     )
     result = source.invoke("move-to", target)

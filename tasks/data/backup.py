@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlparse, urlunparse
 
-from maintenance.tables import quoted, sqlite_tables
+from tasks.data.tables import quoted, sqlite_tables
 
 PG_DUMP_HINT = (
     "pg_dump is not on the PATH. Back up PostgreSQL with its own tool (install the "

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from maintenance.backup import BackupError, Inspection, copy_sqlite, install, temp_beside
 from models.migrations import LATEST
+from tasks.data.backup import BackupError, Inspection, copy_sqlite, install, temp_beside
 
 IN_USE = (
     "{path} is in use by another process (web server, job consumer or shell). Stop them all, "

@@ -8,12 +8,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from maintenance.backup import BackupError, backup_postgres, backup_sqlite, target_path
-from maintenance.move_to import MoveError, move_to
-from maintenance.restore import restore_sqlite
 from models.db import sqlite_path
 from models.migrations import LATEST
 from rules.config import PROJECT_DIR
+from tasks.data.backup import BackupError, backup_postgres, backup_sqlite, target_path
+from tasks.data.move_to import MoveError, move_to
+from tasks.data.restore import restore_sqlite
 
 BACKUPS = PROJECT_DIR / "instance" / "backups"
 

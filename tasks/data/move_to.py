@@ -19,7 +19,10 @@ from urllib.parse import parse_qs, urlparse
 from psycopg2 import Error as PgError
 from psycopg2.extras import execute_values
 
-from maintenance.tables import (
+from models import custom_fields
+from models.db import db, open_database
+from models.migrations import LATEST, current_version, migrate
+from tasks.data.tables import (
     FETCH,
     PG_KINDS,
     Summary,
@@ -32,9 +35,6 @@ from maintenance.tables import (
     sqlite_key,
     sqlite_tables,
 )
-from models import custom_fields
-from models.db import db, open_database
-from models.migrations import LATEST, current_version, migrate
 
 
 class MoveError(Exception):
