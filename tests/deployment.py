@@ -223,13 +223,15 @@ class Browser:
 
     def post(self, path: str, data: dict | list) -> tuple[int, bytes, dict]:
         pairs = list(data.items()) if isinstance(data, dict) else list(data)
-        if not self.csrf:
-            self.get("/login")
+        if not self.csrf:  # every page has one (the logout form); the login page before login
+            self.get("/admin/")
+            if not self.csrf:
+                self.get("/login")
         return self.request("POST", path, [("csrf_token", self.csrf), *pairs])
 
     def login(self, username: str, password: str) -> int:
         self.get("/login")
         status, _, _ = self.post("/login", {"username": username, "password": password})
         self.csrf = ""  # the session is renewed at login
-        self.get("/")
+        self.get("/admin/")
         return status
