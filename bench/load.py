@@ -278,6 +278,7 @@ def report(kind: str, rows: list, elapsed: float, log: str) -> dict:
         f"{kind}_p95_s": round(percentile(times, 95), 4),
         f"{kind}_p99_s": round(percentile(times, 99), 4),
         f"{kind}_errors_4xx": sum(400 <= r[1] < 500 for r in rows),
+        f"{kind}_refused_saves": sum("refused" in r[0] for r in rows),
         f"{kind}_errors_5xx": sum(r[1] >= 500 for r in rows) + tracebacks,
         f"{kind}_locked_errors": sum(r[3] for r in rows) + log.count("database is locked"),
     }
