@@ -11,7 +11,7 @@ MO      = $(PO:.po=.mo)
 export MINGCRM_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 export MINGCRM_TEST_REDIS ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint format bench clean translations messages
+.PHONY: install run serve-prod test lint format bench clean translations messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ run: install
 	$(FLASK) migrate
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) serve --host 127.0.0.1 --port 5000
+
+# Scale-out (issue 11): gunicorn with WEB_WORKERS processes and two huey consumers (one with the
+# periodic jobs) on the PostgreSQL and Redis named in $$MINGCRM_CONFIG or config.toml.
+BIND ?= 127.0.0.1:8000
+WEB_WORKERS ?= 2
+serve-prod: install
+	$(PY) -m tasks.prod --bind $(BIND) --web-workers $(WEB_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

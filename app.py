@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,22 @@ def _secret_key() -> str:
         return os.environ["MINGCRM_SECRET_KEY"]
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
+        # Several web workers may start at once: the first to create the file wins and the
+        # others read its key, so every worker signs sessions with the same key.
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+    for _ in range(50):  # a worker that lost the race may look before the winner wrote
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} is empty: delete it, or set MINGCRM_SECRET_KEY")
 
 
 def _cli_command() -> str | None:

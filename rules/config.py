@@ -66,6 +66,8 @@ class DatabaseSection(_Section):
 
 class TasksSection(_Section):
     url: str = "sqlite:///instance/jobs.db"
+    # Keys in the queue store start with this name: installations sharing one Redis keep apart.
+    queue_name: str = Field("mingcrm", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     workers: int = Field(2, ge=1, le=32)
     immediate: bool = False
     # A job's lock expires by itself after this long, so a run killed mid-way (power cut,

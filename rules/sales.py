@@ -52,10 +52,15 @@ def local_now() -> datetime:
 
 
 def next_number(now: datetime) -> str:
-    """SO-YYYYMMDD-NNNN, numbered per day (writes are serialised, so no two share one)."""
+    """SO-YYYYMMDD-NNNN, numbered per day. Called inside the saving transaction: SQLite
+    serialises writers; on PostgreSQL a transaction lock on the day's stem makes a second
+    web worker wait for the first one's commit, so no two orders are given one number."""
+    from models.db import db, is_postgres
     from models.sales import SalesOrder
 
     stem = f"{settings().sales.number_prefix}-{now:%Y%m%d}-"
+    if is_postgres():
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"order-number:{stem}",))
     last = (
         SalesOrder.select(fn.MAX(SalesOrder.number))
         .where(SalesOrder.number.startswith(stem))

@@ -29,6 +29,7 @@ huey = Huey("mingcrm", immediate=True)
 def configure_queue(s: Any) -> Huey:
     """Point the shared huey instance at the storage named by [tasks] url."""
     url = s.tasks.url
+    huey.name = s.tasks.queue_name
     # Each storage must honour a lock's ttl (see tasks/locks.py).
     if url.startswith("redis://"):
         huey.storage_class, huey.storage_kwargs = RedisExpireStorage, {"url": url}

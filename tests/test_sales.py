@@ -292,6 +292,34 @@ def test_two_finance_clerks_approving_at_once_approve_once(world):
     assert points.balance(world.c_sales1.id) == 396
 
 
+def test_two_workers_saving_orders_at_once_get_different_numbers(world):
+    # issue 11 load: on PostgreSQL two web workers read the same last number and the second
+    # save failed with "Order no.: already used"; now the second waits for the first's commit
+    first_saved, numbers, errors = threading.Event(), [], []
+
+    def save(hold: bool) -> None:
+        with db.connection_context(), acting(world.sales1):
+            try:
+                with db.atomic():  # the first keeps its transaction open a moment
+                    order = SalesOrder(customer=world.c_sales1.id)
+                    order.save()
+                    numbers.append(order.number)
+                    if hold:
+                        first_saved.set()
+                        threading.Event().wait(1)
+            except rules.RuleViolation as exc:
+                errors.append(exc.message())
+
+    holder = threading.Thread(target=save, args=(True,))
+    holder.start()
+    assert first_saved.wait(30)
+    second = threading.Thread(target=save, args=(False,))
+    second.start()
+    holder.join(30)
+    second.join(30)
+    assert errors == [] and len(set(numbers)) == 2, (errors, numbers)
+
+
 def test_orders_are_scoped(as_user, world):
     order = new_order(world)
     assert order.number not in as_user("sales2").get("/admin/sales_order/").get_data(as_text=True)
