@@ -266,3 +266,38 @@ def test_a_bad_threshold_is_refused_at_start_up_naming_the_key(overrides, bad):
     with pytest.raises(ConfigError) as caught:
         create_app(overrides={**overrides, "exports": {"job_rows": bad}})
     assert any(e.startswith("exports.job_rows: ") for e in caught.value.errors)
+
+
+def test_a_worker_runs_the_job_outside_any_request_and_stamps_each_batch(
+    as_user, many, monkeypatch
+):
+    """As a huey consumer would: no Flask context around the job. Each batch's progress is
+    committed while the rows are still being read (seen from another connection)."""
+    from admin_views import export_job_run
+    from admin_views.export_job import ExportJobMixin
+
+    queued = []
+    monkeypatch.setattr(ExportJobMixin, "_queue_export", lambda self, run: queued.append(run.id))
+    sales1 = as_user("sales1")
+    sales1.post(GRID.format(fmt="csv"))
+    (run_id,) = queued
+    seen: list[tuple[int, int]] = []
+    book = export_job_run._book
+
+    def watched(run, **values):
+        book(run, **values)
+        if "done" in values and values.get("state") is None:
+
+            def read():
+                with db.connection_context():
+                    return ExportRun.get_by_id(run.id).done
+
+            seen.append((values["done"], export_job_run.on_own_thread(read)))
+
+    monkeypatch.setattr(export_job_run, "_book", watched)
+    monkeypatch.setattr(export_job_run, "JOB_BATCH", 2)
+    assert export_job_run.write_run(run_id) == 5
+    assert seen == [(1, 1), (3, 3), (5, 5)]  # the first row alone, then batches of 2
+    with db.connection_context():
+        assert ExportRun.get_by_id(run_id).state == "done"
+    assert len(rows_of(download(sales1, ExportRun(id=run_id, grid="customer")).data)) == 6
