@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login, set_language
-from tests.browser.test_journey_export import download
 
 
 @pytest.fixture
