@@ -43,7 +43,7 @@ def _teardown(_exc: Any) -> None:
 
 def init_web(app: Flask, settings: Any) -> None:
     """Attach every web component to `app`."""
-    from admin_views import custom_fields
+    from admin_views import custom_fields, export_job_run
     from admin_views.auth import bp as auth_bp
     from admin_views.auth import login_manager
     from admin_views.home import HomeView
@@ -100,6 +100,7 @@ def init_web(app: Flask, settings: Any) -> None:
     )
     custom_fields.start()  # the models start from this database's definitions
     add_views(admin)
+    export_job_run.use_app(app)  # a worker's export job rebuilds its request from this app
 
     @app.route("/favicon.ico")
     def favicon() -> Any:  # browsers ask for it at the root, before reading the page

@@ -30,6 +30,7 @@ from admin_views import localtime
 from admin_views.actions import ActionsMixin
 from admin_views.bulk_edit import BulkEditMixin
 from admin_views.export import ExportMixin
+from admin_views.export_job import ExportJobMixin
 from admin_views.filters import FiltersMixin
 from admin_views.grid_query import ScopedQueryMixin
 from admin_views.guard import LoginGuard
@@ -95,6 +96,7 @@ class GuardedModelView(
     ImportMixin,
     SearchMixin,
     PickerMixin,
+    ExportJobMixin,  # issue 10 item 5: large exports as jobs
     ExportMixin,
     FiltersMixin,
     ScopedQueryMixin,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -159,24 +159,51 @@ class ExportMixin:
         stamp = datetime.now().strftime("%Y%m%d_%H%M%S")
         return secure_filename(f"{self.model_key}_{stamp}.{ext}")
 
-    def _export_csv(self, return_url: Any) -> Response:
+    def csv_chunks(self, batch: int = CSV_BATCH) -> Iterator[tuple[str, int]]:
+        """The CSV file in pieces, each with its row count: the BOM and header, the first row
+        alone (the first byte leaves at once), then `batch` rows at a time. The one CSV path
+        of the streamed export and of the export job (admin_views/export_job_run.py)."""
         line = _Line()
+        yield "\ufeff" + line(self.export_header()), 0
+        rows: list[list[str]] = []
+        sent = 0
+        for texts in self.export_records(text=True):
+            rows.append(texts)
+            if len(rows) == batch or not sent:
+                yield line.many(rows), len(rows)
+                sent += len(rows)
+                rows = []
+        if rows:
+            yield line.many(rows), len(rows)
 
+    def write_xlsx(
+        self, target: Any, batch: int = CSV_BATCH, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """The XLSX file into `target` (a binary file): rows go to openpyxl's write-only sheet,
+        which spools them to a temporary file rather than holding the workbook in memory;
+        `progress(rows)` after each `batch`. The one XLSX path of the streamed export and of
+        the export job. Returns the rows written."""
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(self.export_header())
+        rows = 0
+        for values in self.export_records():
+            if rows >= XLSX_MAX_ROWS:
+                break
+            sheet.append([xlsx_cell(sheet, v) for v in values])
+            rows += 1
+            if progress is not None and rows % batch == 0:
+                progress(rows)
+        book.save(target)
+        return rows
+
+    def _export_csv(self, return_url: Any) -> Response:
         def generate() -> Iterator[str]:
             sent = 0
             try:
-                yield "\ufeff"
-                yield line(self.export_header())
-                batch: list[list[str]] = []
-                for texts in self.export_records(text=True):
-                    batch.append(texts)
-                    if len(batch) == CSV_BATCH or not sent:  # the first row leaves at once
-                        yield line.many(batch)
-                        sent += len(batch)
-                        batch = []
-                if batch:
-                    yield line.many(batch)
-                    sent += len(batch)
+                for text, rows in self.csv_chunks():
+                    yield text
+                    sent += rows
             finally:  # also when the download is cut off: the rows that left are logged
                 self.log_export("csv", sent)
 
@@ -187,19 +214,9 @@ class ExportMixin:
         )
 
     def _export_tablib(self, export_type: str, return_url: Any) -> Response:
-        """XLSX (the only other type offered): rows go to openpyxl's write-only sheet, which
-        spools them to a temporary file rather than holding the workbook in memory."""
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet()
-        sheet.append(self.export_header())
-        rows = 0
-        for values in self.export_records():
-            if rows >= XLSX_MAX_ROWS:
-                break
-            sheet.append([xlsx_cell(sheet, v) for v in values])
-            rows += 1
+        """XLSX (the only other type offered), spooled to a temporary file then sent."""
         with tempfile.TemporaryFile() as spool:
-            book.save(spool)
+            rows = self.write_xlsx(spool)
             spool.seek(0)
             data = spool.read()
         self.log_export(export_type, rows)

@@ -85,12 +85,7 @@ class ScopedQueryMixin(CountMixin):
         Without a page size (export, approve all matching) the joined query is filtered alike.
         """
         pk = self.model._meta.primary_key
-        ids, count_query = self._narrow(self.model.select(pk)), self.get_count_query()
-        ids, count_query = self.apply_search(ids, count_query, search)
-        for flt, _name, value in filters or ():
-            f = self._filters[flt]
-            ids = f.apply(ids, f.clean(value))
-            count_query = f.apply(count_query, f.clean(value))
+        ids, count_query = self.filtered_keys(search, filters)
         count = None if self.simple_list_pager or not execute else self.row_count(count_query)
         order = (
             [(self._sortable_columns[sort_column], sort_desc)]
@@ -108,6 +103,17 @@ class ScopedQueryMixin(CountMixin):
         if order:
             query, _joins = self._order_by(query, set(), order)
         return count, (list(query) if execute else query)
+
+    def filtered_keys(self, search: str | None, filters: Any) -> tuple[Any, Any]:
+        """The keys of the scoped rows matching the search and filters (unsorted), and their
+        count query on the bare table."""
+        ids = self._narrow(self.model.select(self.model._meta.primary_key))
+        ids, count_query = self.apply_search(ids, self.get_count_query(), search)
+        for flt, _name, value in filters or ():
+            f = self._filters[flt]
+            ids = f.apply(ids, f.clean(value))
+            count_query = f.apply(count_query, f.clean(value))
+        return ids, count_query
 
     def _sort_clause(self, query: Any, joins: set, sort_field: Any, sort_desc: bool) -> Any:
         """Also sort by SQL expressions (computed columns such as days left)."""

@@ -15,6 +15,7 @@ JOB_LABELS = {
     "reclaim_customers": _l("Return neglected customers to the pool"),
     "followup_tasks": _l("Create follow-up tasks"),
     "backup_database": _l("Back up the database"),
+    "clean_exports": _l("Remove old export files"),
 }
 OUTCOME_LABELS = {
     "running": _l("Running"),
@@ -31,6 +32,7 @@ COUNT_LABELS = {
     "backup_file": _l("backup file"),
     "backups_kept": _l("backups kept"),
     "left_to_pg_dump": _l("left to pg_dump (PostgreSQL)"),
+    "export_files_removed": _l("export files removed"),
 }
 
 

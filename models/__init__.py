@@ -7,6 +7,7 @@ from models.catalog import Product
 from models.customers import Customer, OwnershipChange
 from models.db import db
 from models.export_log import ExportLog
+from models.export_run import ExportRun
 from models.followups import FollowUp, FollowUpTask
 from models.grid_views import SavedView
 from models.jobs import JobRun
@@ -31,7 +32,8 @@ GOVERNED = [
     AdverseCase,
     SavedView,
 ]
-LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance, JobRun, BulkRun]
+LEDGERS = [OwnershipChange, Transition, PointsAccount, PointsEntry, StockBalance, JobRun, BulkRun,
+           ExportRun]  # fmt: skip
 ALL_TABLES = [AuditLog, ExportLog, *GOVERNED, *LEDGERS]
 MODELS = {m.model_key(): m for m in ALL_TABLES}
 
@@ -58,5 +60,6 @@ __all__ = [
     "StockMove",
     "Transition",
     "ExportLog",
+    "ExportRun",
     "db",
 ]

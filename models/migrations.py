@@ -255,6 +255,13 @@ def _v18_custom_fields(migrator: SchemaMigrator) -> None:
     db.create_tables([CustomField, CustomFieldVersion], safe=True)
 
 
+def _v19_export_runs(migrator: SchemaMigrator) -> None:
+    """Issue 10 item 5: exports too large for a request, written by a job (progress, file)."""
+    from models.export_run import ExportRun
+
+    db.create_tables([ExportRun], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (1, "initial schema: staff, locations, products, customers, audit log", _v1_initial),
     (2, "customer grid indexes: created_at, name, owner+store", _v2_customer_grid_indexes),
@@ -286,6 +293,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SchemaMigrator], None]]] = [
     (16, "home page: indexes for its numbers, sales and recent activity", _v16_home_page_indexes),
     (17, "saved views of the grids, shared with a role or a role's default", _v17_saved_views),
     (18, "custom fields: their definitions and a version token", _v18_custom_fields),
+    (19, "export runs: an export too large for a request, as a job", _v19_export_runs),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -92,6 +92,17 @@ class BackupSection(_Section):
     keep: int = Field(7, ge=1, le=365)
 
 
+class ExportsSection(_Section):
+    # An export of more rows than this (the person's scope, search and filters) runs as a job:
+    # a progress page, then the file from the inbox. Smaller exports stream at once.
+    job_rows: int = Field(50000, ge=1, le=100_000_000)
+    # Where the job writes its files (relative paths are under the project folder); web and
+    # job processes must share it.
+    folder: str = Field("instance/exports", min_length=1)
+    # The clean_exports job removes files finished longer ago than this.
+    keep_days: int = Field(7, ge=1, le=365)
+
+
 class SecuritySection(_Section):
     max_failed_logins: int = Field(5, ge=1, le=100)
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
@@ -169,6 +180,7 @@ class Settings(_Section):
     database: DatabaseSection = DatabaseSection()
     tasks: TasksSection = TasksSection()
     backup: BackupSection = BackupSection()
+    exports: ExportsSection = ExportsSection()
     security: SecuritySection = SecuritySection()
     printing: PrintingSection = PrintingSection()
     roles: dict[str, RoleLabel]

@@ -150,22 +150,22 @@ def _stall_cutoff() -> Any:
     return utcnow() - timedelta(minutes=settings().tasks.bulk_stall_minutes)
 
 
-def stalled(run: BulkRun) -> bool:
-    """A run marked running whose worker gave no sign of life for the stall limit."""
+def stalled(run: Any) -> bool:
+    """A run (bulk or export) marked running whose worker gave no sign of life for the stall
+    limit."""
     return run.state == "running" and run.last_beat() < _stall_cutoff()
 
 
-def claim_resume(run: BulkRun) -> bool:
-    """Take over a failed or stalled run for a new attempt (its heartbeat restarts now); False
-    when it is done, still alive, or another click claimed it first (one conditional UPDATE)."""
-    cutoff = _stall_cutoff()
-    silent = (BulkRun.beat_at < cutoff) | (
-        BulkRun.beat_at.is_null() & (BulkRun.started_at < cutoff)
-    )
-    resumable = (BulkRun.state == "failed") | ((BulkRun.state == "running") & silent)
+def claim_resume(run: Any) -> bool:
+    """Take over a failed or stalled run (a BulkRun, or any run with the same state and
+    heartbeat columns: ExportRun) for a new attempt (its heartbeat restarts now); False when
+    it is done, still alive, or another click claimed it first (one conditional UPDATE)."""
+    Run, cutoff = type(run), _stall_cutoff()
+    silent = (Run.beat_at < cutoff) | (Run.beat_at.is_null() & (Run.started_at < cutoff))
+    resumable = (Run.state == "failed") | ((Run.state == "running") & silent)
     claimed = (
-        BulkRun.update(state="running", beat_at=utcnow())
-        .where((BulkRun.id == run.id) & resumable)
+        Run.update(state="running", beat_at=utcnow())
+        .where((Run.id == run.id) & resumable)
         .execute()
     )
     return claimed == 1

@@ -153,4 +153,4 @@ def _stop_on_term(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-from tasks import bulk, customers, maintenance  # noqa: E402,F401  (registers the jobs)
+from tasks import bulk, customers, exports, maintenance  # noqa: E402,F401  (registers the jobs)

@@ -39,6 +39,10 @@ def endpoints(view: str, pk: int) -> list[tuple[str, str]]:
         ("GET", f"{base}/new/"),
         ("GET", f"{base}/export/csv/"),
         ("GET", f"{base}/export/xlsx/"),
+        ("POST", f"{base}/export/csv/"),  # a large export's job (issue 10 item 5)
+        ("GET", f"{base}/export_run/?id={pk}"),
+        ("GET", f"{base}/export_run/file/?id={pk}"),
+        ("POST", f"{base}/export_run/again/?id={pk}"),
         ("POST", f"{base}/delete/"),
         ("POST", f"{base}/action/"),
         ("POST", f"{base}/ajax/update/"),
