@@ -37,7 +37,9 @@ def resolve(loader: Any, text: str) -> tuple[Any, str | None]:
             return None, "ambiguous"
         if found:
             return found[0], None
-    row = loader.get_one(text) if text.isdigit() else None  # scoped: a crafted id is no row
+    # An id: ASCII digits that fit the column (PostgreSQL refuses a larger integer); found
+    # through the scoped loader, so a crafted id outside the person's scope is no row.
+    row = loader.get_one(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
     return (row, None) if row is not None else (None, "unknown")
 
 

@@ -3,7 +3,8 @@
 A block pasted from a spreadsheet reaches `/ajax/paste/` as a list of cells (row id, column,
 text). Each cell goes through the same path as an inline edit: the row is fetched through the
 row scope, only the person's editable columns are accepted, the text is converted by the list
-form's field (choices by value or by label in either language) and the row is saved through
+form's field (choices by value or by label in either language, foreign keys by label or id
+through their scoped picker: admin_views/fk_cells.py) and the row is saved through
 `save()` and the rules. Each cell saves on its own (one savepoint per cell), so a refused cell
 leaves nothing half-saved and the others still apply; every cell gets one result.
 """

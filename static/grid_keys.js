@@ -138,7 +138,7 @@
   /* x-editable announces its editor with triggerHandler (no bubbling): bind on each cell. */
   $(function () {
     $('a[data-role="x-editable-fk"]').each(function () {
-      $(this).editable({params: fkParams, emptytext: this.dataset.empty});
+      $(this).editable({params: fkParams, emptytext: this.dataset.empty, clear: false});
     });
     var cells = $(CELL);
     cells.on('shown', function (e) {

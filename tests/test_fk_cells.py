@@ -90,9 +90,12 @@ def test_paste_takes_labels_and_ids_and_the_rules_still_decide(as_user, world):
         [world.sales1.id, "store", "总部仓库"],
         [world.store1.id, "store", ""],  # store staff must have a store (rules/staff.py)
         [world.sales2.id, "store", "99999"],  # no such row
+        [world.sales2.id, "store", "99999999999999999999"],  # no integer column holds it
+        [world.sales2.id, "store", "١"],  # an Arabic-Indic one is no id
     ]
     answer = paste(as_user("owner"), STAFF_PASTE, cells).get_json()
-    assert [r["ok"] for r in answer["results"]] == [True, True, True, False, False], answer
+    oks = [r["ok"] for r in answer["results"]]
+    assert oks == [True, True, True, False, False, False, False], answer
     assert [r["value"] for r in answer["results"][:3]] == ["徐家汇店", "南京西路店", "总部仓库"]
     assert "门店店员必须归属于某个门店" in answer["results"][3]["message"]
     assert "门店" in answer["results"][4]["message"] and "99999" in answer["results"][4]["message"]
@@ -173,3 +176,21 @@ def test_fk_cells_need_the_csrf_token(as_user, world):
     cells = [[world.store1.id, "store", "徐家汇店"]]
     assert paste(owner, STAFF_PASTE, cells, csrf=False).status_code == 400
     assert store_of(world.store1) == world.s1.id
+
+
+def test_the_task_form_and_bulk_edit_hand_tasks_on_through_the_same_rule(as_user, world):
+    with system():
+        colleague = make_staff("store1b", "store_staff", world.s1)
+    task = task_for(world.c_store1, world.store1)
+    other = task_for(world.c_sales1, world.sales1)
+    owner = as_user("owner")
+    edit = f"/admin/follow_up_task/edit/?id={task.id}"
+    page = owner.post(edit, {"assignee": world.sales2.id, "version": 1}).get_data(as_text=True)
+    assert "Sales2 不能跟踪服务该客户" in page, page
+    response = owner.post(edit, {"assignee": colleague.id, "version": 1})
+    assert response.status_code == 302
+    bulk = f"/admin/follow_up_task/bulk_edit/?ids={task.id},{other.id}&field=assignee"
+    owner.post(bulk, {"assignee": world.store1.id})
+    with system():
+        assert FollowUpTask.get_by_id(task.id).assignee_id == world.store1.id
+        assert FollowUpTask.get_by_id(other.id).assignee_id == world.sales1.id  # refused
