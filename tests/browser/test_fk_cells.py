@@ -2,7 +2,8 @@
 Chinese: in the staff grid the owner moves a store clerk to another store. Enter opens the
 cell, typing lists the matching stores from the scoped lookup, the arrow keys move the
 highlight, Enter picks, saves and opens the next row's store; Esc cancels there; a text that
-names no store is refused in the editor with the field and the text."""
+names no store is refused in the editor with the field and the text; Tab picks, saves and
+opens the row's next editable cell."""
 
 from __future__ import annotations
 
@@ -62,9 +63,19 @@ def test_owner_moves_a_clerk_to_another_store_from_the_keyboard(live_server, pag
     error = page.locator(".popover.show .editable-error-block")
     expect(error).to_contain_text("门店")
     expect(error).to_contain_text("静安寺店")
-    editor(page).press("Escape")
+
+    # Tab picks the highlighted row, saves, and opens the row's next editable cell (启用)
+    editor(page).fill("总部")
+    expect(choices(page)).to_have_text(["总部仓库"])
+    editor(page).press("Tab")
+    expect(store_cell(page, world.sales1)).to_have_text("总部仓库")
+    expect(page.locator(".popover.show .select2-container")).to_have_count(1)  # yes/no editor
+    page.keyboard.press("Escape")  # the yes/no list, then its editor (one Esc may do both)
+    page.keyboard.press("Escape")
+    expect(page.locator(".popover.show")).to_have_count(0)
 
     with system():
         assert Staff.get_by_id(world.store1.id).store_id == world.s2.id
         assert Staff.get_by_id(world.store2.id).store_id == world.s2.id
-        assert Staff.get_by_id(world.sales1.id).store_id is None
+        assert Staff.get_by_id(world.sales1.id).store_id == world.hq.id
+        assert Staff.get_by_id(world.sales1.id).active
