@@ -292,4 +292,9 @@ class GuardedModelView(
         """Inline edit: only for roles that may edit; the row is fetched through the scope."""
         if not self.can_edit:
             return _("You may not edit this record."), 403
+        closed = self.closed_columns(request.form)
+        if closed:  # e.g. a foreign key for someone who may not see the picked table
+            return _(
+                "%(field)s cannot be changed here.", field=self.get_column_name(closed[0])
+            ), 403
         return super().ajax_update()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -17,6 +17,7 @@ from models import FollowUp, FollowUpTask
 from rules import local_today
 from rules.customers import customers_served_by
 from rules.followups import priority_expr
+from rules.permissions import may
 
 LABELS = {
     "customer": _l("Customer"),
@@ -107,7 +108,18 @@ class TaskView(GuardedModelView):
     column_filters = ("reason", "due_on", CustomerIs(FollowUpTask.customer))
     can_view_details = False
     # The daily job creates tasks; logging a follow-up closes them.
-    never = frozenset({"create", "edit"})
+    never = frozenset({"create"})
+    # A task can be handed on (inline, by type-ahead, issue 10 item 3): the rules accept only
+    # someone who may log its follow-up (the owner, or a colleague in the customer's store).
+    column_editable_list = ("assignee",)
+    form_columns = ("assignee",)
+    form_ajax_refs = {"assignee": {}}
+
+    def allowed(self, permission: str) -> bool:
+        """Handing a task on picks a person: only for people who may see the staff list."""
+        if permission == "edit" and not (g.get("actor") and may(g.actor, "staff", "view")):
+            return False
+        return super().allowed(permission)
 
     def list_where(self) -> Any:
         return FollowUpTask.status == "open"

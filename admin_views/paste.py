@@ -3,7 +3,8 @@
 A block pasted from a spreadsheet reaches `/ajax/paste/` as a list of cells (row id, column,
 text). Each cell goes through the same path as an inline edit: the row is fetched through the
 row scope, only the person's editable columns are accepted, the text is converted by the list
-form's field (choices by value or by label in either language) and the row is saved through
+form's field (choices by value or by label in either language, foreign keys by label or id
+through their scoped picker: admin_views/fk_cells.py) and the row is saved through
 `save()` and the rules. Each cell saves on its own (one savepoint per cell), so a refused cell
 leaves nothing half-saved and the others still apply; every cell gets one result.
 """
@@ -22,6 +23,7 @@ from peewee import BooleanField, ForeignKeyField
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField
 
+from admin_views.fk_cells import FkCellField, fk_cell_open, fk_list_fields
 from rules import RuleViolation
 
 MAX_CELLS = 500  # a pasted block larger than this is refused whole
@@ -54,18 +56,29 @@ class PasteMixin:
             choices = (self.form_args or {}).get(name, {}).get("choices")
             if choices is not None and name in (self.form_overrides or {}):
                 args.setdefault(name, {})["choices"] = choices
-        return super().scaffold_list_form(widget or CellWidget(), args or validators)
+        form_class = super().scaffold_list_form(widget or CellWidget(), args or validators)
+        return fk_list_fields(self, form_class)  # foreign keys: type-ahead cells
 
     def paste_columns(self) -> list[str]:
-        """The columns a paste may write: editable in this grid, for a person who may edit."""
+        """The columns a paste may write: editable in this grid, for a person who may edit; a
+        foreign key only with its picker, for people who may see the picked table."""
         if not self.can_edit:
             return []
         fields = self.model._meta.fields
         return [
             n
             for n in self.column_editable_list or ()
-            if n in fields and not isinstance(fields[n], ForeignKeyField)
+            if n in fields and (not isinstance(fields[n], ForeignKeyField) or fk_cell_open(self, n))
         ]
+
+    def is_editable(self, name: str) -> bool:
+        """A cell opens inline only if this person may write it (a foreign key: see above)."""
+        return name in self.paste_columns()
+
+    def closed_columns(self, names: Any) -> list[str]:
+        """Of the posted names, the editable columns this person may not write (inline edit)."""
+        allowed = self.paste_columns()
+        return [n for n in self.column_editable_list or () if n in names and n not in allowed]
 
     def _choice_value(self, name: str, text: str) -> str | None:
         """A choice's stored value from its value or its label in either language."""
@@ -101,7 +114,8 @@ class PasteMixin:
         form = self._list_form_class(MultiDict({name: text}))
         field = form[name]
         if not field.validate(form):
-            return f"{label}: {' '.join(str(e) for e in field.errors)}"
+            said = " ".join(str(e) for e in field.errors)
+            return said if isinstance(field, FkCellField) else f"{label}: {said}"  # named
         field.populate_obj(record, name)
         if getattr(record, name) == "" and self.model._meta.fields[name].null:
             setattr(record, name, None)  # an emptied optional cell stores nothing

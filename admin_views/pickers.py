@@ -48,24 +48,56 @@ class Search:
     normalise: Callable[[str], str] = str  # how a typed code is stored (phones drop +86…)
     placeholder: Any = _l("Type to search")
     offered: Callable[[type], Any] | None = None  # narrows the search list only (not get_one)
+    labelled: Callable[[type, str], Any] | None = None  # rows whose str() is the text (paste)
+
+
+def _customer_labelled(model: type, text: str) -> Any:
+    """ "王秀英 (13912345678)": the name and the (unique) phone."""
+    from rules.customers import normalise_phone
+
+    name, _sep, phone = text.rpartition(" (")
+    return (model.name == name) & (model.phone == normalise_phone(phone.removesuffix(")")))
 
 
 def _searches() -> dict[str, Search]:
     from rules.customers import normalise_phone
 
+    active = lambda model: model.active  # noqa: E731 - nobody picks a retired row anew
     return {
         "customer": Search(
             "phone",
             "name",
             normalise=normalise_phone,
             placeholder=_l("Type a name or phone to search"),
+            labelled=_customer_labelled,
         ),
         "product": Search(
             "sku",
             "name",
             name_contains=True,
             placeholder=_l("Type a code or name to search"),
-            offered=lambda model: model.active,  # discontinued products are not sold again
+            offered=active,  # discontinued products are not sold again
+            labelled=lambda m, text: (
+                (m.sku == text.partition(" ")[0]) & (m.name == text.partition(" ")[2])
+            ),
+        ),
+        "staff": Search(  # a small table: assignees, a person's store colleagues
+            "username",
+            "display_name",
+            name_contains=True,
+            placeholder=_l("Type a name to search"),
+            offered=active,
+            labelled=lambda m, text: (
+                (m.display_name == text) | ((m.display_name == "") & (m.username == text))
+            ),
+        ),
+        "location": Search(  # a small table: the warehouse and the stores
+            "code",
+            "name",
+            name_contains=True,
+            placeholder=_l("Type a code or name to search"),
+            offered=active,
+            labelled=lambda m, text: m.name == text,
         ),
     }
 

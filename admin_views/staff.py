@@ -56,7 +56,8 @@ class StaffView(GuardedModelView):
     column_export_exclude_list = HIDDEN
     column_searchable_list = ("username", "display_name")
     column_filters = ("active",)
-    column_editable_list = ("display_name", "active")
+    column_editable_list = ("display_name", "store", "active")  # store: type-ahead cell
+    form_ajax_refs = {"store": {}}  # the form and the grid cell pick a store by type-ahead
     column_default_sort = "username"
     column_formatters = {"roles": _roles_formatter}
     column_formatters_export = {"roles": lambda v, c, m, n: ", ".join(map(role_text, m.role_set))}

@@ -65,6 +65,38 @@ def check_author(record: Any, action: str, old: dict | None, actor: Actor) -> di
     }
 
 
+@register("follow_up_task")
+def check_assignee(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
+    """A task goes only to someone who may log its follow-up (C1): the customer's owner, or
+    for a store customer a colleague in that store (a reassignment, issue 10 item 3)."""
+    if action == "delete" or actor.is_system or record.assignee_id is None:
+        return None
+    if old is not None and old["assignee"] == record.assignee_id:
+        return None
+    from models.customers import Customer
+    from models.staff import Staff
+
+    customer = Customer.get_or_none(Customer.id == record.customer_id)
+    person = Staff.get_or_none(Staff.id == record.assignee_id)
+    if customer is None or person is None:
+        return {"assignee": [_("No such person.")]}
+    if person.id == customer.owner_id or (
+        customer.store_id is not None
+        and person.store_id == customer.store_id
+        and "store_staff" in person.role_set
+    ):
+        return None
+    return {
+        "assignee": [
+            _(
+                "%(name)s may not follow up this customer: choose the owner or a colleague "
+                "in the customer's store.",
+                name=str(person),
+            )
+        ]
+    }
+
+
 @register("follow_up")
 def check_survey(record: Any, action: str, old: dict | None, actor: Actor) -> dict | None:
     """Counts are positive, a reaction needs details, the next date is not in the past."""

@@ -8,6 +8,12 @@
  * editable cell has the focus (or its editor is open) goes to the server in one request, from
  * that cell rightwards and downwards. Each cell comes back saved or refused; refused cells are
  * marked with the reason as their tooltip and a summary is shown above the grid.
+ *
+ * Foreign-key cells (data-role "x-editable-fk"): the editor is a type-ahead on the grid's own
+ * scoped lookup (never a list of a whole table). Typing lists the first matches; the arrow keys
+ * move the highlight, Enter or Tab picks the highlighted row and saves (then moves on as in any
+ * cell), a click picks and saves, Esc cancels. A picked row is sent by its id, typed text as is
+ * (the server reads it as a row's exact label).
  */
 (function ($) {
   'use strict';
@@ -49,6 +55,80 @@
     return above[above.length - 1] || null;
   }
 
+  /* ---- foreign-key cells: the type-ahead ------------------------------------------------- */
+  var fk = null;  // the open foreign-key editor: {cell, input, list, items, active, picked}
+
+  function fkHighlight(index) {
+    if (!fk.items.length) { return; }
+    fk.active = (index + fk.items.length) % fk.items.length;
+    fk.list.children().removeClass('active').attr('aria-selected', 'false')
+      .eq(fk.active).addClass('active').attr('aria-selected', 'true');
+  }
+
+  function fkPick(index) {
+    var item = fk.items[index];
+    if (!item) { return; }
+    fk.picked = {id: String(item[0]), label: item[1]};
+    fk.input.val(item[1]);
+    fk.list.empty().addClass('d-none');
+    fk.items = [];
+  }
+
+  function fkShow(items) {
+    fk.items = items;
+    fk.active = -1;
+    fk.list.empty().toggleClass('d-none', false);
+    if (!items.length) {
+      $('<div class="list-group-item small text-muted"/>').text(fk.cell.dataset.nothing)
+        .appendTo(fk.list);
+      return;
+    }
+    items.forEach(function (item, i) {
+      $('<button type="button" class="list-group-item list-group-item-action py-1" role="option"/>')
+        .text(item[1]).attr('data-pick', i).appendTo(fk.list);
+    });
+    fkHighlight(0);
+  }
+
+  function fkSearch() {
+    var text = fk.input.val().trim(), mine = fk;
+    if (fk.picked && text !== fk.picked.label) { fk.picked = null; }
+    fk.active = -1;  // a highlight from an older search is never picked
+    fk.list.children().removeClass('active');
+    clearTimeout(fk.timer);
+    if (!text) { fk.items = []; fk.list.empty().addClass('d-none'); return; }
+    fk.timer = setTimeout(function () {
+      var url = mine.cell.dataset.lookup + '&query=' + encodeURIComponent(text);
+      fetch(url, {credentials: 'same-origin'})
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (items) {
+          if (fk === mine && mine.input.val().trim() === text) { fkShow(items); }
+        });
+    }, 150);
+  }
+
+  function fkOpen(cell) {
+    var input = $(cell).data('editable').input.$input;
+    var list = $('<div class="list-group mc-fk-list d-none" role="listbox"/>');
+    input.attr({placeholder: cell.dataset.placeholder, autocomplete: 'off'}).after(list);
+    fk = {cell: cell, input: input, list: list, items: [], active: -1, picked: null};
+    input.on('input', fkSearch);
+    list.on('mousedown', 'button', function (e) { e.preventDefault(); });
+    list.on('click', 'button', function () {
+      fkPick(Number(this.getAttribute('data-pick')));
+      input.closest('form').trigger('submit');
+    });
+  }
+
+  /* What an inline edit of a foreign key posts: the picked row's id, else the typed text. */
+  function fkParams(params) {
+    var sent = {list_form_pk: params.pk};
+    var picked = fk && fk.cell === this ? fk.picked : null;
+    sent[params.name] = picked && picked.label === params.value ? picked.id : params.value;
+    if ($(this).data('csrf')) { sent.csrf_token = $(this).data('csrf'); }
+    return sent;
+  }
+
   function open(cell) {
     if (!cell) { return; }
     cell.focus();
@@ -57,16 +137,21 @@
 
   /* x-editable announces its editor with triggerHandler (no bubbling): bind on each cell. */
   $(function () {
+    $('a[data-role="x-editable-fk"]').each(function () {
+      $(this).editable({params: fkParams, emptytext: this.dataset.empty, clear: false});
+    });
     var cells = $(CELL);
     cells.on('shown', function (e) {
       if (e.namespace) { return; }  // Bootstrap's own popover event, not x-editable's
       editing = this;
+      if (this.getAttribute('data-role') === 'x-editable-fk') { fkOpen(this); }
     });
     cells.on('hidden', function (e, reason) {
       if (e.namespace) { return; }
       var cell = this, move = pending;
       pending = null;
       editing = null;
+      if (fk && fk.cell === cell) { clearTimeout(fk.timer); fk = null; }
       if (move && (reason === 'save' || reason === 'nochange')) {
         setTimeout(function () { open(neighbour(cell, move)); }, 0);
       } else {
@@ -77,11 +162,19 @@
 
   /* Keys inside an open editor: Enter and Tab save and move; Esc is x-editable's own cancel. */
   document.addEventListener('keydown', function (e) {
-    if (!editing || (e.key !== 'Enter' && e.key !== 'Tab')) { return; }
+    if (!editing) { return; }
     var form = $(e.target).closest('form.editableform');
     if (!form.length) { return; }
+    var typing = fk && fk.cell === editing;
+    if (typing && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+      e.preventDefault();
+      fkHighlight(fk.active + (e.key === 'ArrowDown' ? 1 : -1));
+      return;
+    }
+    if (e.key !== 'Enter' && e.key !== 'Tab') { return; }
     e.preventDefault();
     e.stopPropagation();
+    if (typing && fk.active >= 0) { fkPick(fk.active); }
     pending = e.key === 'Enter' ? 'down' : (e.shiftKey ? 'prev' : 'next');
     form.trigger('submit');
   }, true);
