@@ -32,13 +32,20 @@ class Sink:
         self.lines += 1
 
 
+def custom_columns() -> tuple[str, ...]:
+    """The customer's run-time custom field columns (x_…), which the export carries too."""
+    from models import Customer
+
+    return tuple(f.column_name for f in Customer._meta.sorted_fields if f.name.startswith("x_"))
+
+
 def floor_sql(days_left: str) -> str:
     labels = ", ".join(
         f"{alias}.{column}"
         for alias, model in (("o", Staff), ("s", Staff), ("l", Location))
         for column in model.label_fields
     )
-    own = ", ".join(f"c.{column}" for column in OWN)
+    own = ", ".join(f"c.{column}" for column in (*OWN, *custom_columns()))
     return (
         f'SELECT {own}, {labels}, {days_left} AS days_left FROM "customer" c'
         ' LEFT JOIN "staff" o ON c.owner_id = o.id LEFT JOIN "staff" s ON c.salesperson_id = s.id'
@@ -84,15 +91,19 @@ def stream_export(client) -> tuple[float, float, int, float]:
     with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
         refs.write("5")  # resets the peak (VmHWM) to the current size
     base = memory_kib("VmRSS")
-    start, first, lines = time.perf_counter(), 0.0, 0
+    start, first, lines, head = time.perf_counter(), 0.0, 0, b""
     response = client.get(URL, buffered=False)
     assert response.status_code == 200, f"{URL}: HTTP {response.status_code}"
     for chunk in response.response:
+        if not lines:
+            head += chunk if isinstance(chunk, bytes) else chunk.encode()
         lines += chunk.count("\n" if isinstance(chunk, str) else b"\n")
         if lines > 1 and not first:
             first = time.perf_counter() - start
     response.close()
     seconds = time.perf_counter() - start
+    header = next(csv.reader([head.decode("utf-8-sig").splitlines()[0]]))
+    assert len(header) >= len(custom_columns()) + 8, f"export header: {header}"
     return seconds, first, lines - 1, (memory_kib("VmHWM") - base) / 1024
 
 
