@@ -81,8 +81,8 @@ def refresh_view(view: Any) -> None:
         if d.kind == "link" and getattr(getattr(view.model, d.name).rel_model, "label_fields", 0)
     )
     view.column_joins = (*(base["column_joins"] or ()), *links)  # no lookup per row
-    plain = tuple(d.name for d in defs if d.kind != "link")  # Flask-Admin filters no FKs
-    view.column_filters = (*(base["column_filters"] or ()), *plain)
+    # a link is filtered by the linked row's label typed (admin_views/filters.py)
+    view.column_filters = (*(base["column_filters"] or ()), *names)
     text = tuple(d.name for d in defs if d.kind == "text")
     view.column_searchable_list = (*(base["column_searchable_list"] or ()), *text) or None
     view.column_labels = {**(base["column_labels"] or {}), **{d.name: label(d) for d in defs}}

@@ -66,6 +66,31 @@ class RefNotEqual(PerRequest, FilterNotEqual, BaseIntFilter):
     pass
 
 
+def _linked(column: Any, match: Any) -> Any:
+    """Rows whose link points at a row of its table with a label field matching `match`
+    (a custom link field: customers by name or mobile, products by code or name)."""
+    rel = column.rel_model
+    fields = [getattr(rel, f) for f in rel.label_fields]
+    where = match(fields[0])
+    for f in fields[1:]:
+        where |= match(f)
+    return column.in_(rel.select(rel._meta.primary_key).where(where))
+
+
+class LinkLabelEqual(FilterEqual):
+    """A link to a big table, by the linked row's label as typed (never a list of the table)."""
+
+    def apply(self, query: Any, value: Any) -> Any:
+        text = str(value).strip()
+        return query.where(_linked(self.column, lambda f: f == text))
+
+
+class LinkLabelContains(FilterLike):
+    def apply(self, query: Any, value: Any) -> Any:
+        text = str(value).strip()
+        return query.where(_linked(self.column, lambda f: f.contains(text)))
+
+
 def _labels(model: type, order: Any) -> list[tuple[str, str]]:
     """(id, label) of every row of a small table, read once per request."""
     cache = g.setdefault("filter_labels", {})
@@ -157,4 +182,6 @@ class FiltersMixin:
         if isinstance(field, ForeignKeyField) and field.rel_model in (Staff, Location):
             options = people if field.rel_model is Staff else places
             return [RefEqual(field, label, options), RefNotEqual(field, label, options)]
+        if isinstance(field, ForeignKeyField) and getattr(field.rel_model, "label_fields", ()):
+            return [LinkLabelEqual(field, label), LinkLabelContains(field, label)]
         return super().scaffold_filters(name)

@@ -5,6 +5,8 @@ required rules spare old rows; removal hides and keeps the values; a purge drops
 from __future__ import annotations
 
 import io
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -274,3 +276,31 @@ def test_the_table_select_offers_customers_first_and_chooses_it(as_user, world):
     assert offered[:3] == ["customer", "product", "sales_order"], offered
     assert re.search(r'<option value="customer" selected>', select), select
     assert "我的任务" not in select and "跟踪任务" in select  # the table, not one person's grid
+
+
+def test_a_link_field_filters_by_the_linked_rows_label_typed(as_user, world):
+    """A link to products is filtered by a product's code or name typed ("equals" or
+    "contains"), never by a list of the whole table; only rows in the person's scope."""
+    add(as_user("owner"), name="fav", kind="link", link="product", label_zh="常购产品")
+    with system():
+        for c in (world.c_sales1, world.c_sales2):
+            c = Customer.get_by_id(c.id)
+            c.x_fav = world.product.id
+            c.save()
+        World.customer("赵小明", "13600009999", owner=world.sales1)  # links nothing
+    sales = as_user("sales1")
+    sales.post("/locale", {"locale": "zh_CN"})
+    grid = sales.get("/admin/customer/").get_data(as_text=True)
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>([^<]+)<', grid).group(1))
+    linked = [f for f in groups["常购产品"]]
+    assert [f["operation"] for f in linked] == ["等于", "包含"] and not any(
+        f["options"] for f in linked
+    )
+    equal, contains = (f["index"] for f in linked)
+    name = world.product.name
+    found = sales.get(f"/admin/customer/?flt0_{equal}={name}").get_data(as_text=True)
+    assert "王秀英" in found and "赵小明" not in found and "李建国" not in found  # sales2's
+    part = sales.get(f"/admin/customer/?flt0_{contains}={name[1:]}").get_data(as_text=True)
+    assert "王秀英" in part
+    none = sales.get(f"/admin/customer/?flt0_{equal}=没有这个产品").get_data(as_text=True)
+    assert "王秀英" not in none
