@@ -77,7 +77,7 @@ def test_customer_added_refused_followed_up_reclaimed_and_claimed(live_server, p
     act_as(page, base, "sales1")
     details = f"{base}/admin/customer/details/?id={cid}"
     page.goto(details)
-    expect(page.locator("table.searchable")).to_contain_text(PHONE)
+    expect(page.get_by_test_id("profile")).to_contain_text(PHONE)
     with page.expect_navigation():
         page.get_by_test_id("log-followup").click()
     assert path_of(page) == "/admin/follow_up/new/", page.url
@@ -166,7 +166,7 @@ def test_customer_added_refused_followed_up_reclaimed_and_claimed(live_server, p
 
     # 7. sales2 reads the ownership history on the details page.
     page.goto(details)
-    expect(page.locator("table.searchable")).to_contain_text(PHONE)
+    expect(page.get_by_test_id("profile")).to_contain_text(PHONE)
     history = page.get_by_test_id("ownership")
     expect(history).to_be_visible()
     rows = history.locator("tbody tr")
