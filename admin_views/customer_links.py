@@ -44,6 +44,9 @@ def customer_text(view: Any, context: Any, model: Any, name: str) -> str:
     return "" if model.customer_id is None else str(model.customer)
 
 
+customer_text.plain_column = True  # type: ignore[attr-defined]  # = the foreign key's label
+
+
 class CustomerIs(FilterEqual):
     """ "Customer is …": what the customer page's "see all" links set. The chosen customer is
     named (not its id) when the person may see it."""

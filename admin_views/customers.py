@@ -19,6 +19,7 @@ from admin_views.auth import safe_target
 from admin_views.base import GuardedModelView
 from admin_views.customer_links import NameLinkWidget, name_link
 from admin_views.customer_page import CustomerPageMixin
+from admin_views.export_values import stored
 from admin_views.grid_filters import ReturnsSoonFilter
 from models import Customer, Staff
 from rules import settings
@@ -115,8 +116,8 @@ class CustomerGrid(CustomerPageMixin, GuardedModelView):
     }
     column_formatters_export = {
         "days_left": lambda v, c, m, n: None if m.days_left is None else int(m.days_left),
-        "incomplete": lambda v, c, m, n: m.incomplete,
-        "name": lambda v, c, m, n: m.name,
+        "incomplete": stored,
+        "name": stored,
     }
     column_details_exclude_list = ("version", "warned_clock")
     details_template = "customers/details.html"

@@ -143,7 +143,7 @@ class TuplePlan:
         for name, _label in view._export_columns:
             field = model._meta.fields.get(name)
             finish = finisher(view, name, plain)
-            if name in formatters:
+            if name in formatters and not getattr(formatters[name], "plain_column", False):
                 self.formatted.append(name)
                 self.converters.append(self._formatted(name, formatters[name], finish))
             elif isinstance(field, ForeignKeyField):

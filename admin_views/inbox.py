@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from admin_views.base import GuardedModelView
+from admin_views.export_values import stored
 from rules.notifications import mark_read
 
 
@@ -29,7 +30,7 @@ class InboxView(GuardedModelView):
         "read_at": _l("Read"),
     }
     column_formatters = {"title": _title}
-    column_formatters_export = {"title": lambda v, c, m, n: m.title}
+    column_formatters_export = {"title": stored}
     column_default_sort = ("created_at", True)
     column_sortable_list = ("created_at",)
     column_filters = ("read_at",)
