@@ -15,7 +15,7 @@ import sqlite3
 from typing import Any
 
 import peewee
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 
 from models.db import db
@@ -93,7 +93,9 @@ def install(app: Flask) -> None:
         if kind is None:
             raise exc
         log.warning("database fault (%s) on %s %s: %s", kind, request.method, request.path, exc)
-        g.database_fault = True  # the page must not read the database again
+        g.database_fault = True  # the page must not read the database again: the
+        if "_login_user" not in g:  # person is not loaded for its template (Flask-Login)
+            g._login_user = current_app.login_manager.anonymous_user()
         drop_connection()
         text = message(kind)
         headers = {"Retry-After": "30"} if kind in ("unavailable", "busy") else {}
