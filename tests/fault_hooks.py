@@ -12,6 +12,11 @@ A job that never reaches `write` or `commit` (the SQLite backup copies the file 
 sqlite3 backup API, outside peewee) stops at `end` and says so in the marker.
 With MINGCRM_FAULT_ENQUEUE="<job>@<ISO UTC time>" it first queues that job's "run now".
 
+`python -m tests.fault_hooks paid-orders N` makes N more demo orders at "paid" and prints the
+ids of all paid orders; `python -m tests.fault_hooks bulk MARKER ROW ID,ID,...` ships them with
+the sales grid's bulk action as the warehouse, through the web app in this process, and stops
+inside the transaction of the ROW-th order (after its first write) until it is killed.
+
 As a script, `python -m tests.fault_hooks rerun JOB ISO_TIME`, it runs the job as an operator
 would after the kill: once at once (the dead run's lock still holds: skipped), then once
 after the lock's time is up (on Redis the key is made to expire, elsewhere the lock clock is
@@ -104,9 +109,64 @@ def rerun(name: str, now: str) -> None:
     print("after the lock expired:", JOBS[name].run(when))
 
 
+def paid_orders(count: int) -> list[int]:
+    """`count` more demo orders taken to "paid" by the real roles; all paid order ids."""
+    from models import demo_sales
+    from models.sales import SalesOrder
+    from rules import SYSTEM, acting_as
+
+    with db.connection_context(), acting_as(SYSTEM):
+        demo_sales.ORDERS = [("sales1", "paid", [("HP-001", 2), ("HP-005", 1)], "0")] * count
+        demo_sales.demo_orders()
+        query = SalesOrder.select(SalesOrder.id).where(SalesOrder.status == "paid")
+        return sorted(o for (o,) in query.order_by(SalesOrder.id).tuples())
+
+
+def bulk(marker: str, row: int, ids: list[int]) -> None:
+    """The warehouse ships the orders `ids` with the grid's bulk action, through the web app
+    (the request a web worker serves); the `row`-th order stops just after its first write,
+    inside its transaction, and this process waits there for the test's SIGKILL."""
+    import re as regex
+
+    from admin_views import approvals
+    from models.demo import DEMO_PASSWORD
+
+    calls = [0]
+    original_take, original_execute = approvals.take, db.obj.execute_sql
+
+    def take(record, *args, **kwargs):
+        calls[0] += 1
+        state.armed = calls[0] == row
+        return original_take(record, *args, **kwargs)
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        cursor = original_execute(sql, params, *args, **kwargs)
+        if getattr(state, "armed", False) and WRITE.match(sql):
+            Path(marker).write_text(f"row {row}")
+            time.sleep(3600)
+        return cursor
+
+    approvals.take, db.obj.execute_sql = take, execute_sql
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = regex.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    login = {"username": "warehouse", "password": DEMO_PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=login).status_code == 302
+    page = client.get("/login", follow_redirects=True).get_data(as_text=True)
+    token = regex.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    data = {"action": "to_shipped", "rowid": [str(i) for i in ids], "csrf_token": token}
+    response = client.post("/admin/sales_order/action/", data=data)
+    print("the bulk finished unpaused:", response.status_code, response.get_data(as_text=True)[:300])
+
+
 if __name__ == "__main__":
-    assert sys.argv[1] == "rerun", sys.argv
+    command = sys.argv[1]
+    if command == "bulk":  # requests of their own (an outer app context would share `g`)
+        bulk(sys.argv[2], int(sys.argv[3]), [int(i) for i in sys.argv[4].split(",")])
     with app.app_context():
-        rerun(sys.argv[2], sys.argv[3])
+        if command == "rerun":
+            rerun(sys.argv[2], sys.argv[3])
+        elif command == "paid-orders":
+            print(" ".join(map(str, paid_orders(int(sys.argv[2])))))
 
 __all__ = ["app", "huey"]
