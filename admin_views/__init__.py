@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import rules
+from admin_views import outage
 from admin_views.i18n_extra import datepicker_locale, flask_admin_texts, key_text
 from models import db
 from rules import i18n
@@ -22,6 +23,8 @@ HERE = Path(__file__).resolve().parent
 
 def select_locale() -> str:
     """Per person (navbar choice), then this browser's session, then config."""
+    if g.get("database_fault"):  # the person's row cannot be read: keep to the session
+        return session.get("locale") or rules.settings().app.default_locale
     if current_user and current_user.is_authenticated and current_user.staff.locale:
         return current_user.staff.locale
     return session.get("locale") or rules.settings().app.default_locale
@@ -65,6 +68,8 @@ def init_web(app: Flask, settings: Any) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
         return render_template("errors/csrf.html", reason=exc.description), 400
+
+    outage.install(app)  # issue 11 item 3: a database outage is a clear 503
 
     @app.errorhandler(403)
     def forbidden(_exc: Any) -> Any:
