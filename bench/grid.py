@@ -309,7 +309,7 @@ def explain(name: str, log: list) -> None:
     with db.connection_context():
         for sql, params, seconds in log:
             print(f"   {seconds * 1000:8.2f} ms  {sql[:110]}")
-            if '"customer"' in sql:
+            if '"customer"' in sql and not sql.startswith("EXPLAIN"):
                 for row in db.execute_sql(prefix + sql, params).fetchall():
                     print(f"{'':16}| {row[-1]}")
 
