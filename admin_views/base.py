@@ -290,4 +290,9 @@ class GuardedModelView(
         """Inline edit: only for roles that may edit; the row is fetched through the scope."""
         if not self.can_edit:
             return _("You may not edit this record."), 403
-        return super().ajax_update()
+        if self.get_one(request.form.get("list_form_pk", "")) is None:
+            return _("This record is outside your reach."), 404  # Flask-Admin said 500
+        result = super().ajax_update()
+        if isinstance(result, tuple) and result[1] == 500:  # a refused value, not a crash
+            return result[0], 400
+        return result
