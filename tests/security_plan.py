@@ -200,7 +200,8 @@ def _views_delete(view, row, ctx):
 
 @_kind("views_share")
 def _views_share(view, row, ctx):
-    return [("POST", {"view_id": pk}, {"shared_role": "salesperson"}, "view") for pk in ctx["saved_views"]]  # fmt: skip
+    share = {"shared_role": "salesperson"}
+    return [("POST", {"view_id": pk}, share, "view") for pk in ctx["saved_views"]]
 
 
 @_kind("assign_view")
@@ -253,7 +254,9 @@ def _page(view, row, ctx):
 
 
 for _name in ("purge", "remove", "restore"):
-    BUILDERS[_name] = lambda view, row, ctx: [("POST", {"pk": ctx["custom_field"]}, {"confirm": "yes"}, "view")]  # noqa: E501  # fmt: skip
+    BUILDERS[_name] = lambda view, row, ctx: [
+        ("POST", {"pk": ctx["custom_field"]}, {"confirm": "yes"}, "view")
+    ]
 BUILDERS["values"] = lambda view, row, ctx: [("GET", {"pk": ctx["custom_field"]}, {}, "view")]
 # The few routes outside the admin: the home redirect and the session's own pages.
 OUTSIDE = {
