@@ -85,9 +85,9 @@ def _acting(person):
     return rules.acting_as(actor_of(person))
 
 
-def _order(world: World, person, customer, note: str) -> SalesOrder:
+def _order(world: World, person, customer, note: str, **extra: Any) -> SalesOrder:
     with db.connection_context(), _acting(person):
-        order = SalesOrder(customer=customer.id, discount=Decimal("0"), note=note)
+        order = SalesOrder(customer=customer.id, discount=Decimal("0"), note=note, **extra)
         order.save()
         SalesOrderLine(
             order=order.id, product=world.product.id, quantity=1, unit_price=Decimal("198.00")
@@ -99,8 +99,9 @@ def _order(world: World, person, customer, note: str) -> SalesOrder:
 def _step(person, order: SalesOrder) -> SalesOrder:
     from rules.approval import approve
 
+    parcel = {"courier": "顺丰速运", "tracking_no": f"SF{order.id}"}
     with db.connection_context(), _acting(person):
-        approve(SalesOrder.get_by_id(order.id))
+        approve(SalesOrder.get_by_id(order.id), values=parcel if order.status == "paid" else None)
     with system():
         return SalesOrder.get_by_id(order.id)
 
@@ -139,7 +140,9 @@ def populate(world: World) -> World:
         (world.store2, world.c_store2),
     ):
         draft = _order(world, person, customer, "草稿")
-        shipped = _order(world, person, customer, "已发")
+        express = {"delivery": "express", "recipient": "收件人", "recipient_phone": customer.phone}
+        by_post = express if person in (world.sales1, world.store1) else {}  # others pick up
+        shipped = _order(world, person, customer, "已发", address="上海市", **by_post)
         for mover in (person, world.supervisor, world.finance, world.warehouse):
             shipped = _step(mover, shipped)
         world.orders[person.username] = (draft, shipped)
