@@ -18,7 +18,7 @@ CORPUS = [
     '"><img src=x onerror=window.__xss=1>',
     "javascript:window.__xss=1",
     "{{7*7}}<svg onload=window.__xss=1>",
-    "'><iframe srcdoc=\"<script>parent.__xss=1</script>\">",
+    '\'><iframe srcdoc="<script>parent.__xss=1</script>">',
 ]
 
 
