@@ -45,7 +45,7 @@ def start(tmp: Path, port: int) -> subprocess.Popen:
     env = dict(os.environ)
     config = tmp / "config.toml"
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^url = "sqlite:[^"]*"', f'url = "sqlite:///{tmp}/scan.db"', text, 1)
+    text = re.sub(r'(?m)^url = "sqlite:[^"]*"', f'url = "sqlite:///{tmp}/scan.db"', text, count=1)
     config.write_text(text, encoding="utf-8")
     env["MINGCRM_CONFIG"] = str(config)
     flask = [sys.executable, "-m", "flask", "--app", "app"]
@@ -79,9 +79,10 @@ def login(base: str, username: str, password: str) -> str:
 
 
 def scan(sqlmap: str, url: str, cookie: str, args, out: Path) -> tuple[list[str], str]:
+    params = ",".join(k for k, _ in urllib.parse.parse_qsl(url.split("?")[1]))
     cmd = [
         sqlmap, "-u", url, "--cookie", cookie, "--batch", f"--level={args.level}",
-        f"--risk={args.risk}", "-p", ",".join(k for k, _ in urllib.parse.parse_qsl(url.split("?")[1])),
+        f"--risk={args.risk}", "-p", params,
         "--skip-waf", "--threads=2", "--timeout=10", "--retries=1", f"--output-dir={out}",
         "--disable-coloring", "--flush-session",
     ]  # fmt: skip
