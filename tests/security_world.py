@@ -176,10 +176,14 @@ def stamp_tokens(app) -> dict[str, dict[int, str]]:
     tokens: dict[str, dict[int, str]] = {}
     with system():
         for model in admin_models(app):
-            columns = text_columns(model)
+            columns = [
+                getattr(model, c)
+                for c in text_columns(model)
+                if (getattr(getattr(model, c), "max_length", None) or 10_000) >= 40
+            ]
             if not columns:
                 continue
-            column = getattr(model, columns[0])
+            column = columns[0]
             table = model._meta.table_name
             tokens[table] = {}
             for row in model.select(model.id):

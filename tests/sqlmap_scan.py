@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -74,8 +75,20 @@ def login(base: str, username: str, password: str) -> str:
     page = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     form = {"username": username, "password": password, "csrf_token": token}
-    opener.open(f"{base}/login", urllib.parse.urlencode(form).encode())
+    landed = opener.open(f"{base}/login", urllib.parse.urlencode(form).encode())
+    if landed.url.endswith("/login"):  # a scan behind the login page would prove nothing
+        raise SystemExit(f"login as {username} failed")
     return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def reaches(url: str, cookie: str) -> bool:
+    """True when the grid answers 200 to this session (not the login page, not 403)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    try:
+        response = urllib.request.urlopen(request)
+    except urllib.error.HTTPError:
+        return False
+    return response.status == 200 and not response.url.endswith("/login")
 
 
 def scan(sqlmap: str, url: str, cookie: str, args, out: Path) -> tuple[list[str], str]:
@@ -114,6 +127,9 @@ def main() -> int:
                 cookie = login(base, username, DEMO_PASSWORD)
                 for grid, query in GRIDS:
                     url = f"{base}/admin/{grid}/?{query}"
+                    if not reaches(url, cookie):
+                        print(f"{username} may not open {grid}: skipped\n")
+                        continue
                     cmd, verdict = scan(args.sqlmap, url, cookie, args, Path(tmp) / "out")
                     shown = " ".join(c if c != cookie else "'session=…'" for c in cmd)
                     print(f"$ {shown}\n{verdict}\n", flush=True)
