@@ -106,7 +106,8 @@ def _step(person, order: SalesOrder) -> SalesOrder:
         return SalesOrder.get_by_id(order.id)
 
 
-def _follow_up(person, customer, details: str) -> None:
+def follow_up(person, customer, details: str) -> None:
+    """A follow-up by `person` reporting an adverse reaction (which opens a case)."""
     with db.connection_context(), _acting(person):
         FollowUp(
             customer=customer.id,
@@ -152,7 +153,7 @@ def populate(world: World) -> World:
         (world.store1, world.c_store1),
         (world.store2, world.c_store2),
     ):
-        _follow_up(person, customer, "皮疹")
+        follow_up(person, customer, "皮疹")
     with system():
         generate_tasks(date.today() + timedelta(days=1))
         for person in (world.sales1, world.store1, world.owner):

@@ -92,27 +92,14 @@ def _exported_text(kind: str, data: bytes) -> str:
 
 def _adverse_cases(world):
     """An adverse-reaction case on sales1's customer and one on store1's (issue 7 item 8)."""
-    from datetime import date, timedelta
-
-    import rules
-    from models import AdverseCase, FollowUp, db
-    from tests.conftest import actor_of
+    from models import AdverseCase
+    from tests.security_world import follow_up
 
     for person, customer, details in (
         (world.sales1, world.c_sales1, "皮疹-业务员客户"),
         (world.store1, world.c_store1, "头晕-门店客户"),
     ):
-        with db.connection_context(), rules.acting_as(actor_of(person)):
-            FollowUp(
-                customer=customer.id,
-                users_count=1,
-                amount_per_person="1",
-                adverse_reaction=True,
-                adverse_details=details,
-                expectations="好",
-                estimated_end_on=date.today(),
-                next_followup_on=date.today() + timedelta(days=1),
-            ).save()
+        follow_up(person, customer, details)
     with system():
         return {c.details: c.id for c in AdverseCase.select()}
 
