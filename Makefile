@@ -11,7 +11,7 @@ MO      = $(PO:.po=.mo)
 export MINGCRM_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 export MINGCRM_TEST_REDIS ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run serve-prod test lint format bench clean translations messages
+.PHONY: install run serve-prod test lint format bench clean translations messages sqlmap
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,14 @@ test: install lint
 	  echo "== the whole suite again on PostgreSQL ($$MINGCRM_TEST_POSTGRES) =="; \
 	  MINGCRM_TEST_DATABASE_URL=$$MINGCRM_TEST_POSTGRES $(PY) -m pytest -q -p no:cacheprovider; \
 	elif [ $$rc -eq 2 ]; then exit 1; fi
+
+# sqlmap against a local server (issue 11 item 4), not part of `make test`: sqlmap (pinned)
+# lives in its own venv, .venv-tools; the scan's command and verdicts are in README "Security".
+SQLMAP_VERSION ?= 1.9.11
+TOOLS ?= .venv-tools
+sqlmap: install
+	test -x $(TOOLS)/bin/sqlmap || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q sqlmap==$(SQLMAP_VERSION); }
+	$(PY) -m tests.sqlmap_scan --sqlmap $(TOOLS)/bin/sqlmap
 
 bench: install
 	$(PY) bench/grid.py --sizes 10000,100000

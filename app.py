@@ -119,6 +119,7 @@ def create_app(
         SECRET_KEY=_secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.security.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.security.session_hours),
         WTF_CSRF_TIME_LIMIT=None,
         MINGCRM=settings,

@@ -297,4 +297,9 @@ class GuardedModelView(
             return _(
                 "%(field)s cannot be changed here.", field=self.get_column_name(closed[0])
             ), 403
-        return super().ajax_update()
+        if self.get_one(request.form.get("list_form_pk", "")) is None:
+            return _("This record is outside your reach."), 404  # Flask-Admin said 500
+        result = super().ajax_update()
+        if isinstance(result, tuple) and result[1] == 500:  # a refused value, not a crash
+            return result[0], 400
+        return result

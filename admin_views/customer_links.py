@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from admin_views.paste import CellWidget
 from rules.permissions import may
+from rules.pool_privacy import mask_phone, sees_whole_numbers
 from rules.scope import visible
 
 
@@ -65,7 +66,11 @@ class CustomerIs(FilterEqual):
         if not wanted:
             return []
         rows = visible(Customer.select(), Customer, g.actor).where(Customer.id.in_(wanted))
-        return [(str(c.id), str(c)) for c in rows]
+        whole = sees_whole_numbers(g.actor)  # a pool customer's number stays masked (A4)
+        return [
+            (str(c.id), str(c) if whole or c.owner_id else f"{c.name} ({mask_phone(c.phone)})")
+            for c in rows
+        ]
 
     def validate(self, value: Any) -> bool:
         return str(value).isdigit()

@@ -89,7 +89,7 @@ class ScopedQueryMixin(CountMixin):
         count = None if self.simple_list_pager or not execute else self.row_count(count_query)
         order = (
             [(self._sortable_columns[sort_column], sort_desc)]
-            if sort_column
+            if sort_column in (self._sortable_columns or {})  # ?sort=<a column not sortable>
             else (self._get_default_order())
         )
         page_size = self.page_size if page_size is None else page_size

@@ -108,6 +108,7 @@ class SecuritySection(_Section):
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
     session_hours: int = Field(12, ge=1, le=24 * 30)
     idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    secure_cookies: bool = False  # true behind HTTPS: the browser sends cookies over HTTPS only
 
 
 class PrintingSection(_Section):

@@ -179,3 +179,64 @@ def test_a_refused_language_save_is_reported_not_swallowed(as_user, world, monke
     text = page.get_data(as_text=True)
     assert "Someone else saved this record" in text
     assert any("language" in r.getMessage() for r in caplog.records)
+
+
+def test_parallel_guessing_over_http_on_two_accounts(app, world):
+    """Issue 11 item 4: a real threaded server, 2 accounts x 12 wrong guesses in one burst.
+    Each account's count is exact, exactly `max_failed_logins` guesses per account were judged,
+    and afterwards the right password is refused as locked (and counted too)."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    limit = app.config["MINGCRM"].security.max_failed_logins
+
+    def opener():
+        jar = http.cookiejar.CookieJar()
+        o = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = o.open(f"{base}/login").read().decode()
+        return o, re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+    def attempt(username, password, o, token, out):
+        form = {"username": username, "password": password, "csrf_token": token}
+        response = o.open(f"{base}/login", urllib.parse.urlencode(form).encode())
+        page = response.read().decode()
+        if not response.url.endswith("/login"):
+            out.append((username, "ok"))
+        else:
+            out.append((username, "locked" if any(t in page for t in LOCKED) else "wrong"))
+
+    prepared = [(u, "wrong-password", *opener()) for u in ("sales1", "sales2") for _ in range(12)]
+    barrier = threading.Barrier(len(prepared))
+    outcomes: list[tuple[str, str]] = []
+
+    def burst(*args):
+        barrier.wait(timeout=30)
+        attempt(*args, outcomes)
+
+    threads = [threading.Thread(target=burst, args=a) for a in prepared]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        after: list[tuple[str, str]] = []
+        for username in ("sales1", "sales2"):
+            attempt(username, PASSWORD, *opener(), after)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(outcomes) == len(prepared)
+    for username in ("sales1", "sales2"):
+        mine = sorted(got for u, got in outcomes if u == username)
+        assert mine == sorted(["wrong"] * limit + ["locked"] * (12 - limit)), username
+        assert (username, "locked") in after
+        staff = stored(username)
+        assert staff.failed_logins == 13
+        assert staff.locked_until is not None and staff.locked_until > utcnow()
