@@ -150,8 +150,16 @@ def _ajax_lookup(view, row, ctx):
 
 
 @_kind("export")
-def _export(view, row, ctx):
-    return [("GET", {"export_type": t}, {}, "export") for t in ("csv", "xlsx")]
+def _export(view, row, ctx):  # GET streams (or offers the job); POST starts a large one's job
+    return [(m, {"export_type": t}, {}, "export") for m in ("GET", "POST") for t in ("csv", "xlsx")]
+
+
+for _name, _method in (
+    ("export_run_view", "GET"),
+    ("export_run_file_view", "GET"),
+    ("export_run_again_view", "POST"),
+):  # someone else's or a missing export run (issue 10 item 5)
+    BUILDERS[_name] = lambda view, row, ctx, m=_method: [(m, {"id": ctx["bulk_run"]}, {}, "export")]
 
 
 @_kind("import_view")
