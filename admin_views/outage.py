@@ -17,6 +17,7 @@ from typing import Any
 import peewee
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
+from playhouse.pool import MaxConnectionsExceeded
 
 from models.db import db
 
@@ -50,6 +51,8 @@ def fault_kind(exc: BaseException) -> str | None:
     None for anything else (a bug, an integrity error: those stay 500s)."""
     if isinstance(exc, peewee.IntegrityError):
         return None
+    if isinstance(exc, MaxConnectionsExceeded):  # every pooled connection is in use
+        return "busy"
     inner = _driver_error(exc)
     if isinstance(inner, sqlite3.Error):
         text = str(inner).lower()
@@ -88,7 +91,8 @@ def drop_connection() -> None:
 
 def install(app: Flask) -> None:
     @app.errorhandler(peewee.PeeweeException)
-    def database_fault(exc: peewee.PeeweeException) -> Any:
+    @app.errorhandler(MaxConnectionsExceeded)
+    def database_fault(exc: Exception) -> Any:
         kind = fault_kind(exc)
         if kind is None:
             raise exc

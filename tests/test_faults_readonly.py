@@ -145,3 +145,20 @@ def test_a_write_during_the_fault_gets_a_clear_503_and_leaves_nothing(
     assert form_save(c, world)().status_code == 302
     with system():
         assert Customer.select().where(Customer.phone == NEW["phone"]).count() == 1
+
+
+def test_a_pool_with_every_connection_in_use_gets_the_busy_503(as_user, world, monkeypatch):
+    """PostgreSQL's pool at [database] max_connections (playhouse's MaxConnectionsExceeded) is
+    an outage like a locked SQLite: the busy 503 with Retry-After, not a 500."""
+    from playhouse.pool import MaxConnectionsExceeded
+
+    c = as_user("sales1")
+
+    def exhausted(*args, **kwargs):
+        raise MaxConnectionsExceeded("Exceeded maximum connections.")
+
+    db.close()
+    monkeypatch.setattr(db.obj, "connect", exhausted)
+    response = c.get("/admin/customer/")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "数据库繁忙" in response.get_data(as_text=True)  # the default locale, zh_CN
