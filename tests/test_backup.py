@@ -4,6 +4,7 @@ PostgreSQL `backup` runs pg_dump (restored with pg_restore)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -294,3 +295,19 @@ def test_postgresql_backup_runs_pg_dump_and_pg_restore_brings_it_back(
     subprocess.run(["pg_restore", "--no-owner", f"--dbname={base}", str(tmp_path / "pg.dump")],
                    check=True, capture_output=True)  # fmt: skip
     assert pg_customers(base, schema) == rows and len(rows) == 5
+
+
+def test_a_backup_clears_the_temp_file_a_killed_backup_left(site, tmp_path):
+    """A backup killed mid-copy leaves `.<name>.backup-<pid>.tmp`; the next backup into that
+    folder removes it when its process is gone, and leaves a live process's file alone."""
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = folder / f".mingcrm-old.db.backup-{dead.pid}.tmp"
+    running = folder / f".mingcrm-new.db.backup-{os.getpid()}.tmp"
+    orphan.write_bytes(b"half a copy")
+    running.write_bytes(b"being written")
+    result = site.invoke("backup", "--to", str(folder))
+    assert result.exit_code == 0, result.output
+    assert not orphan.exists() and running.exists()

@@ -105,10 +105,33 @@ def copy_sqlite(source: sqlite3.Connection, tmp: Path) -> Inspection:
         dest.close()
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def clear_orphans(folder: Path, tag: str) -> list[Path]:
+    """Remove the temp files a killed backup left in `folder` (their process is gone); a
+    running backup's own temp file is left alone."""
+    gone = []
+    for tmp in folder.glob(f".*.{tag}-*.tmp"):
+        pid = tmp.name.rsplit("-", 1)[-1].removesuffix(".tmp")
+        if pid.isdigit() and not alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            gone.append(tmp)
+    return gone
+
+
 def backup_sqlite(source: Path, dest: Path) -> BackupResult:
     """Back up the live SQLite file `source` into `dest` (which must not exist yet)."""
     if not source.is_file():
         raise BackupError(f"no database at {source}")
+    clear_orphans(dest.parent, "backup")  # a backup killed mid-copy left its temp file
     tmp = temp_beside(dest, "backup")
     try:
         con = sqlite3.connect(f"file:{source}?mode=rw", uri=True, timeout=30)
