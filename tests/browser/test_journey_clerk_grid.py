@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from models import Customer
 from tests.browser.journey import shoot
 from tests.browser.test_grid_keys import grid_ids
+from tests.browser.test_journey_saved_views import save_view
 from tests.browser.test_journey_search import as_person_in_chinese
 from tests.conftest import World, system
 
@@ -35,12 +36,7 @@ def test_a_clerk_saves_a_view_and_pastes_a_block_from_the_clipboard(live_server,
     as_person_in_chinese(page, base, "store1")
     page.goto(base + "/admin/customer/")
 
-    page.get_by_test_id("views-menu").locator("summary").click()
-    form = page.get_by_test_id("save-view")
-    form.locator("input[name=name]").fill("我的门店")
-    with page.expect_navigation():
-        form.get_by_role("button", name="保存为视图").click()
-    expect(page.locator(".alert-success")).to_contain_text("视图已保存。")
+    save_view(page, "我的门店")
 
     ids = grid_ids(page)
     assert len(ids) == 5
